@@ -1,0 +1,61 @@
+# Two commands do all set-up on a fresh machine (Python 3.11 + network to PyPI):
+#   make run   - virtualenv + pinned deps, demo data, `dbt build` into a DuckDB file
+#   make test  - the whole test suite (ruff, sqlfluff, pytest incl. end-to-end dbt builds)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= 1.0
+SEED ?= 42
+
+export DBT_PROFILES_DIR ?= $(CURDIR)
+export ENGAGEMENT_RAW_ROOT ?= $(CURDIR)/data/raw
+export ENGAGEMENT_DUCKDB_PATH ?= $(CURDIR)/data/engagement.duckdb
+export ENGAGEMENT_TRUTH_ROOT ?= $(CURDIR)/data/truth
+
+.PHONY: help install run test lint generate build docs clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv with the pinned dependencies
+
+profiles.yml: profiles.yml.example
+	test -f $@ || cp $< $@
+
+$(ENGAGEMENT_RAW_ROOT)/.generated: $(VENV)/.installed
+	$(BIN)/python -m engagement.generate --scale $(SCALE) --seed $(SEED) \
+		--out $(ENGAGEMENT_RAW_ROOT) --truth $(ENGAGEMENT_TRUTH_ROOT)
+	touch $@
+
+generate: $(VENV)/.installed  ## (re)generate the demo data (SCALE=1.0 SEED=42)
+	rm -f $(ENGAGEMENT_RAW_ROOT)/.generated
+	$(MAKE) $(ENGAGEMENT_RAW_ROOT)/.generated
+
+build: $(VENV)/.installed profiles.yml  ## dbt build on whatever is in ENGAGEMENT_RAW_ROOT
+	$(BIN)/dbt build
+
+run: $(VENV)/.installed profiles.yml $(ENGAGEMENT_RAW_ROOT)/.generated  ## set up, generate demo data, dbt build
+	$(BIN)/dbt build
+
+lint: $(VENV)/.installed profiles.yml  ## ruff + sqlfluff
+	$(BIN)/ruff check src tests python_models
+	$(BIN)/sqlfluff lint models analyses tests macros
+
+test: $(VENV)/.installed profiles.yml lint  ## the whole test suite
+	$(BIN)/pytest
+
+docs: $(VENV)/.installed profiles.yml  ## dbt docs generate
+	$(BIN)/dbt docs generate
+
+clean:  ## remove generated data, DuckDB files and dbt artefacts (keeps .venv)
+	rm -rf data target logs dbt_packages

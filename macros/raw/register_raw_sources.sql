@@ -1,0 +1,114 @@
+{#
+    Registers every source table of this project as a view `raw_<source>.<table>` over the Parquet files
+    under var('raw_root'), after checking the files against the contract written in the sources YAML
+    (table present, every contract column present with a compatible type, events not empty).
+    All problems are reported at once, each naming the file or column and the fix.
+    Extra columns are ignored; every contract column is cast to its contract type.
+#}
+{% macro register_raw_sources() %}
+    {{ return(adapter.dispatch('register_raw_sources', 'engagement')()) }}
+{% endmacro %}
+
+{% macro default__register_raw_sources() %}
+    {# Other warehouses land the raw tables themselves: nothing to register. #}
+    {{ return('select 1') }}
+{% endmacro %}
+
+{% macro duckdb__register_raw_sources() %}
+    {% if not execute %}
+        {{ return('select 1') }}
+    {% endif %}
+    {% set root = (var('raw_root') | string).rstrip('/') %}
+    {% set problems = [] %}
+    {% set views = [] %}
+    {% for source_node in graph.sources.values() | sort(attribute='unique_id')
+        if source_node.package_name == project_name %}
+        {% set table_path = source_node.source_name ~ '/' ~ source_node.name %}
+        {% set single_file = root ~ '/' ~ table_path ~ '.parquet' %}
+        {% set folder_glob = root ~ '/' ~ table_path ~ '/**/*.parquet' %}
+        {% set found = run_query(
+            "select (select count(*) from glob('" ~ single_file | replace("'", "''") ~ "')), "
+            ~ "(select count(*) from glob('" ~ folder_glob | replace("'", "''") ~ "'))"
+        ).rows[0] %}
+        {% if found[0] > 0 and found[1] > 0 %}
+            {% do problems.append(table_path ~ ': both ' ~ single_file ~ ' and a folder of Parquet files exist;'
+                ~ ' keep exactly one of them.') %}
+        {% elif found[0] == 0 and found[1] == 0 %}
+            {% do problems.append(table_path ~ ': no Parquet found at ' ~ single_file ~ ' nor ' ~ folder_glob
+                ~ '. Fix: export the table there, or point ENGAGEMENT_RAW_ROOT (var raw_root) at the folder'
+                ~ ' that holds app/, crm/, billing/ and support/ (currently ' ~ root ~ ').') %}
+        {% else %}
+            {% set location = single_file if found[0] > 0 else folder_glob %}
+            {% set reader = "read_parquet('" ~ location | replace("'", "''") ~ "', union_by_name = true"
+                ~ (", hive_partitioning = true" if found[1] > 0 else "") ~ ")" %}
+            {% set described = run_query("describe select * from " ~ reader) %}
+            {% set actual = {} %}
+            {% for row in described.rows %}
+                {% do actual.update({row[0] | lower: row[1] | upper}) %}
+            {% endfor %}
+            {% set select_list = [] %}
+            {% for column in source_node.columns.values() %}
+                {% set contract_type = column.data_type | lower %}
+                {% set actual_type = actual.get(column.name | lower) %}
+                {% if actual_type is none %}
+                    {% do problems.append(table_path ~ ': contract column "' ~ column.name ~ '" (' ~ contract_type
+                        ~ ') is missing from ' ~ location ~ ' (columns found: ' ~ actual.keys() | sort | join(', ')
+                        ~ '). Fix: export it under that name (null values are allowed where the contract says so).') %}
+                {% elif not engagement.raw_type_is_compatible(contract_type, actual_type) %}
+                    {% do problems.append(table_path ~ ': column "' ~ column.name ~ '" is ' ~ actual_type
+                        ~ ' in ' ~ location ~ ' but the contract says ' ~ contract_type
+                        ~ '. Fix: export it as ' ~ contract_type ~ '.') %}
+                {% elif actual_type == 'TIMESTAMP WITH TIME ZONE' %}
+                    {% do select_list.append("timezone('UTC', \"" ~ column.name ~ "\") as " ~ column.name) %}
+                {% else %}
+                    {% do select_list.append('cast("' ~ column.name ~ '" as ' ~ contract_type ~ ') as ' ~ column.name) %}
+                {% endif %}
+            {% endfor %}
+            {% if (source_node.meta or {}).get('required_non_empty') and select_list %}
+                {% set row_count = run_query('select count(*) from ' ~ reader).rows[0][0] %}
+                {% if row_count == 0 %}
+                    {% do problems.append(table_path ~ ': ' ~ location ~ ' has no rows; the build needs at least one'
+                        ~ ' (its as-of date is the latest received_at). Fix: export a non-empty feed.') %}
+                {% endif %}
+            {% endif %}
+            {% do views.append('create or replace view raw_' ~ source_node.source_name ~ '.' ~ source_node.name
+                ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) %}
+        {% endif %}
+    {% endfor %}
+    {% if problems %}
+        {% do exceptions.raise_compiler_error(
+            'The raw data under ' ~ root ~ ' does not follow the raw data contract '
+            ~ '(../shared/RAW_DATA_CONTRACT.md):\n  - ' ~ problems | join('\n  - ')) %}
+    {% endif %}
+    {% for source_name in graph.sources.values() | selectattr('package_name', 'equalto', project_name)
+        | map(attribute='source_name') | unique %}
+        {% do run_query('create schema if not exists raw_' ~ source_name) %}
+    {% endfor %}
+    {% for statement in views %}
+        {% do run_query(statement) %}
+    {% endfor %}
+    {{ return('select 1') }}
+{% endmacro %}
+
+{#
+    True when a raw Parquet column of DuckDB type `actual_type` can be cast to the contract type without
+    loss of meaning. Ids and text accept any scalar; an all-null column (type NULL) fits anything.
+#}
+{% macro raw_type_is_compatible(contract_type, actual_type) %}
+    {% set integer_types = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT',
+                            'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'] %}
+    {% if actual_type == 'NULL' %}
+        {{ return(true) }}
+    {% elif contract_type == 'varchar' %}
+        {{ return(not (actual_type.endswith(']') or actual_type.startswith('STRUCT')
+                       or actual_type.startswith('MAP') or actual_type.startswith('UNION'))) }}
+    {% elif contract_type in ['integer', 'bigint'] %}
+        {{ return(actual_type in integer_types or (actual_type.startswith('DECIMAL') and actual_type.endswith(',0)'))) }}
+    {% elif contract_type == 'timestamp' %}
+        {{ return(actual_type.startswith('TIMESTAMP') or actual_type == 'DATE') }}
+    {% elif contract_type == 'boolean' %}
+        {{ return(actual_type == 'BOOLEAN') }}
+    {% else %}
+        {{ return(actual_type == contract_type | upper) }}
+    {% endif %}
+{% endmacro %}

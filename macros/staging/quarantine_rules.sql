@@ -1,0 +1,85 @@
+{#
+    The one place that says which raw rows are unusable and why. Each source table lists its row key and
+    ordered rules [reason_code, condition over the raw columns]; the first rule that holds gives the
+    reason. Staging models keep rows with no reason (`quarantine_reason(...) is null`); the quarantine model
+    keeps the others with their reason. Rows that are merely dirty are cleaned in staging instead (see each
+    staging model's description).
+#}
+{% macro quarantine_rules() %}
+    {% set blank = "nullif(trim({0}), '') is null" %}
+    {% set duplicate = "row_number() over (partition by trim({0}) order by {1}) > 1" %}
+    {{ return({
+        'app.users': {'key': 'user_id', 'rules': [
+            ['missing_user_id', blank.format('user_id')],
+            ['missing_created_at', 'created_at is null'],
+            ['duplicate_user_id', duplicate.format('user_id', 'created_at, email, account_id')],
+        ]},
+        'app.events': {'key': 'event_id', 'rules': [
+            ['missing_event_id', blank.format('event_id')],
+            ['missing_identity', blank.format('user_id') ~ ' and ' ~ blank.format('anonymous_id')],
+            ['missing_event_name', blank.format('event_name')],
+            ['missing_received_at', 'received_at is null'],
+        ]},
+        'app.tracking_plan': {'key': 'event_name', 'rules': [
+            ['missing_event_name', blank.format('event_name')],
+            ['duplicate_event_name', duplicate.format('event_name', 'feature, milestone')],
+        ]},
+        'app.experiment_assignments': {'key': "experiment_id || ':' || user_id", 'rules': [
+            ['missing_experiment_id', blank.format('experiment_id')],
+            ['missing_user_id', blank.format('user_id')],
+            ['missing_variant', blank.format('variant')],
+        ]},
+        'crm.accounts': {'key': 'account_id', 'rules': [
+            ['missing_account_id', blank.format('account_id')],
+            ['duplicate_account_id', duplicate.format('account_id', 'created_at, account_name')],
+        ]},
+        'billing.customers': {'key': 'customer_id', 'rules': [
+            ['missing_customer_id', blank.format('customer_id')],
+            ['duplicate_customer_id', duplicate.format('customer_id', 'created_at, email')],
+        ]},
+        'billing.plans': {'key': 'plan_id', 'rules': [
+            ['missing_plan_id', blank.format('plan_id')],
+            ['missing_price', 'unit_amount is null or ' ~ blank.format('currency')],
+            ['duplicate_plan_id', duplicate.format('plan_id', 'plan_name')],
+        ]},
+        'billing.subscription_changes': {'key': 'change_id', 'rules': [
+            ['missing_change_id', blank.format('change_id')],
+            ['missing_subscription_id', blank.format('subscription_id')],
+            ['missing_effective_at', 'effective_at is null'],
+            ['unknown_change_type', "coalesce(lower(trim(change_type)), '') not in ("
+                ~ "'" ~ engagement.known_change_types() | join("', '") ~ "')"],
+            ['duplicate_change_id', duplicate.format('change_id', 'effective_at')],
+        ]},
+        'billing.invoices': {'key': 'invoice_id', 'rules': [
+            ['missing_invoice_id', blank.format('invoice_id')],
+            ['missing_currency', blank.format('currency')],
+            ['duplicate_invoice_id', duplicate.format('invoice_id', 'created_at')],
+        ]},
+        'support.tickets': {'key': 'ticket_id', 'rules': [
+            ['missing_ticket_id', blank.format('ticket_id')],
+            ['missing_created_at', 'created_at is null'],
+            ['duplicate_ticket_id', duplicate.format('ticket_id', 'created_at')],
+        ]},
+        'support.nps_responses': {'key': 'response_id', 'rules': [
+            ['missing_response_id', blank.format('response_id')],
+            ['score_out_of_range', 'score is null or score < 0 or score > 10'],
+            ['duplicate_response_id', duplicate.format('response_id', 'submitted_at')],
+        ]},
+    }) }}
+{% endmacro %}
+
+{# The subscription change types whose meaning drives billing logic (raw contract); others are quarantined. #}
+{% macro known_change_types() %}
+    {{ return(['created', 'trial_started', 'trial_converted', 'plan_changed', 'seats_changed',
+               'canceled', 'reactivated', 'ended']) }}
+{% endmacro %}
+
+{# A SQL case expression: the quarantine reason of a raw row of `source_table` ('app.events'), or null. #}
+{% macro quarantine_reason(source_table) %}
+    {%- set rules = engagement.quarantine_rules()[source_table]['rules'] -%}
+    case
+        {%- for rule in rules %}
+            when {{ rule[1] }} then '{{ rule[0] }}'
+        {%- endfor %}
+    end
+{%- endmacro %}
