@@ -28,14 +28,14 @@ valid as (
 ),
 
 {% if is_incremental() %}
-arrived_ids as (
-    select distinct trim(event_id) as event_id
-    from valid
-    where received_at >= (
-        select {{ dbt.dateadd('day', -var('event_lookback_days'), 'max(received_at)') }}
-        from {{ this }}
-    )
-),
+    arrived_ids as (
+        select distinct trim(event_id) as event_id
+        from valid
+        where received_at >= (
+            select {{ dbt.dateadd('day', -var('event_lookback_days'), 'max(received_at)') }}
+            from {{ this }}
+        )
+    ),
 {% endif %}
 
 copies_ranked as (
