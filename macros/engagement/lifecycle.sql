@@ -1,0 +1,89 @@
+{#
+    The lifecycle segment rules, in priority order: the first rule that holds gives the segment, so every
+    row gets exactly one. Each rule is [segment, condition, reason]; the reason is a SQL expression
+    quoting the values and thresholds that placed the row there. Inputs are columns of the calling
+    model (same names at user and account grain) and `thresholds` (the segment_thresholds seed);
+    `power_condition` differs by grain.
+#}
+{% macro lifecycle_rules(power_condition, power_reason) %}
+    {% set text = dbt.type_string() %}
+    {% set days_idle = "coalesce(cast(days_since_last_key_action as " ~ text ~ "), 'never')" %}
+    {{ return([
+        ['churned', 'has_churned', "'account subscription ended'"],
+        ['not_activated', 'not is_activated', "'activation milestones (seed activation_milestones) not all reached'"],
+        ['dormant',
+            'coalesce(days_since_last_key_action >= thresholds.dormant_days, true)',
+            "'days_since_last_key_action ' || " ~ days_idle ~ " || ' >= dormant_days '"
+            ~ " || cast(thresholds.dormant_days as " ~ text ~ ")"],
+        ['resurrected',
+            'key_actions > 0 and coalesce(prev_days_since_last_key_action >= thresholds.dormant_days, false)',
+            "'key action after ' || cast(prev_days_since_last_key_action as " ~ text ~ ")"
+            ~ " || ' idle days >= dormant_days ' || cast(thresholds.dormant_days as " ~ text ~ ")"],
+        ['new',
+            'weeks_since_activation < thresholds.new_user_weeks',
+            "'activated ' || cast(weeks_since_activation as " ~ text ~ ") || ' weeks ago < new_user_weeks '"
+            ~ " || cast(thresholds.new_user_weeks as " ~ text ~ ")"],
+        ['declining',
+            'key_actions_prev_2_weeks > 0'
+            ~ ' and key_actions_prev_week <= key_actions_prev_2_weeks * (1 - thresholds.declining_drop_rate)'
+            ~ ' and key_actions <= key_actions_prev_week * (1 - thresholds.declining_drop_rate)',
+            "'key actions ' || cast(key_actions_prev_2_weeks as " ~ text ~ ") || ' -> '"
+            ~ " || cast(key_actions_prev_week as " ~ text ~ ") || ' -> ' || cast(key_actions as " ~ text ~ ")"
+            ~ " || ', each down >= declining_drop_rate ' || cast(thresholds.declining_drop_rate as " ~ text ~ ")"],
+        ['power', power_condition, power_reason],
+        ['habitual',
+            'active_weeks_l4 >= thresholds.habitual_min_active_weeks',
+            "'active ' || cast(active_weeks_l4 as " ~ text ~ ") || ' of last 4 weeks >= habitual_min_active_weeks '"
+            ~ " || cast(thresholds.habitual_min_active_weeks as " ~ text ~ ")"],
+        ['casual', 'true',
+            "'active ' || cast(active_weeks_l4 as " ~ text ~ ") || ' of last 4 weeks < habitual_min_active_weeks '"
+            ~ " || cast(thresholds.habitual_min_active_weeks as " ~ text ~ ")"],
+    ]) }}
+{% endmacro %}
+
+{# Case expression: the segment of the first rule that holds. #}
+{% macro first_matching_rule(rules) -%}
+    case
+        {%- for rule in rules %}
+            when {{ rule[1] }} then '{{ rule[0] }}'
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{# Case expression: the reason of the first rule that holds. #}
+{% macro first_matching_reason(rules) -%}
+    case
+        {%- for rule in rules %}
+            when {{ rule[1] }} then {{ rule[2] }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#
+    The engagement tier rules (go-to-market archetypes), in priority order, same shape as lifecycle_rules.
+    Inputs: active_weeks_l4, feature_breadth_rate, days_to_first_value, advanced_features_adopted_to_date,
+    tenure_weeks and `thresholds`.
+#}
+{% macro engagement_tier_rules() %}
+    {% set text = dbt.type_string() %}
+    {{ return([
+        ['power_user',
+            'active_weeks_l4 >= thresholds.power_min_active_weeks'
+            ~ ' and feature_breadth_rate >= thresholds.power_min_breadth_rate',
+            "'active ' || cast(active_weeks_l4 as " ~ text ~ ") || ' of 4 weeks, core breadth '"
+            ~ " || cast(round(feature_breadth_rate, 2) as " ~ text ~ ") || ' >= power_min_breadth_rate '"
+            ~ " || cast(thresholds.power_min_breadth_rate as " ~ text ~ ")"],
+        ['early_adopter',
+            'days_to_first_value <= thresholds.early_adopter_max_days_to_value'
+            ~ ' and advanced_features_adopted_to_date > 0',
+            "'first value after ' || cast(round(days_to_first_value, 1) as " ~ text ~ ")"
+            ~ " || ' days <= early_adopter_max_days_to_value '"
+            ~ " || cast(thresholds.early_adopter_max_days_to_value as " ~ text ~ ") || ' and advanced features used'"],
+        ['renewer',
+            'tenure_weeks >= thresholds.renewer_min_tenure_weeks'
+            ~ ' and active_weeks_l4 >= thresholds.habitual_min_active_weeks',
+            "'tenure ' || cast(tenure_weeks as " ~ text ~ ") || ' weeks >= renewer_min_tenure_weeks '"
+            ~ " || cast(thresholds.renewer_min_tenure_weeks as " ~ text ~ ") || ', steady use'"],
+        ['explorer', 'true', "'none of power_user, early_adopter, renewer'"],
+    ]) }}
+{% endmacro %}
