@@ -87,3 +87,23 @@
         ['explorer', 'true', "'none of power_user, early_adopter, renewer'"],
     ]) }}
 {% endmacro %}
+
+{#
+    The lifecycle ladder used to call a transition a progression or a regression: higher is healthier.
+    Every segment of lifecycle_rules has a rank; '(entered)' and unknown values are 0.
+#}
+{% macro lifecycle_segment_ranks() %}
+    {{ return({
+        'churned': 1, 'dormant': 2, 'declining': 3, 'not_activated': 4, 'resurrected': 5,
+        'casual': 6, 'new': 7, 'habitual': 8, 'power': 9,
+    }) }}
+{% endmacro %}
+
+{% macro lifecycle_segment_rank(column) -%}
+    case {{ column }}
+        {%- for segment, rank in lifecycle_segment_ranks().items() %}
+            when '{{ segment }}' then {{ rank }}
+        {%- endfor %}
+        else 0
+    end
+{%- endmacro %}

@@ -1,0 +1,108 @@
+with
+
+user_weeks as (
+    select * from {{ ref('int_user_weeks_segmented') }}
+),
+
+account_weeks as (
+    select * from {{ ref('int_account_weeks_segmented') }}
+),
+
+users as (
+    select * from {{ ref('dim_users') }}
+),
+
+accounts as (
+    select * from {{ ref('dim_accounts') }}
+),
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+role_mix as (
+    select
+        account_id,
+        avg(case when role = 'admin' then 1.0 else 0.0 end) as admin_user_rate,
+    from users
+    where account_id is not null
+    group by account_id
+),
+
+user_rows as (
+    select
+        user_weeks.week_start,
+        'user' as grain,
+        user_weeks.user_id,
+        user_weeks.account_id,
+        user_weeks.lifecycle_segment,
+        user_weeks.lifecycle_reason,
+        user_weeks.engagement_tier,
+        user_weeks.engagement_tier_reason,
+        user_weeks.usage_band,
+        lag(user_weeks.lifecycle_segment) over (
+            partition by user_weeks.user_id order by user_weeks.week_start
+        ) as previous_lifecycle_segment,
+        users.role,
+        cast(null as double) as admin_user_rate,
+        users.is_marketing_opt_in,
+    from user_weeks
+    inner join users
+        on user_weeks.user_id = users.user_id
+),
+
+account_rows as (
+    select
+        account_weeks.week_start,
+        'account' as grain,
+        cast(null as {{ dbt.type_string() }}) as user_id,
+        account_weeks.account_id,
+        account_weeks.lifecycle_segment,
+        account_weeks.lifecycle_reason,
+        account_weeks.engagement_tier,
+        account_weeks.engagement_tier_reason,
+        cast(null as {{ dbt.type_string() }}) as usage_band,
+        lag(account_weeks.lifecycle_segment) over (
+            partition by account_weeks.account_id order by account_weeks.week_start
+        ) as previous_lifecycle_segment,
+        cast(null as {{ dbt.type_string() }}) as role,
+        role_mix.admin_user_rate,
+        cast(null as boolean) as is_marketing_opt_in,
+    from account_weeks
+    left join role_mix
+        on account_weeks.account_id = role_mix.account_id
+),
+
+unioned as (
+    select * from user_rows
+    union all
+    select * from account_rows
+),
+
+membership as (
+    select
+        unioned.week_start,
+        unioned.grain,
+        unioned.user_id,
+        unioned.account_id,
+        unioned.lifecycle_segment,
+        unioned.lifecycle_reason,
+        unioned.previous_lifecycle_segment,
+        unioned.engagement_tier,
+        unioned.engagement_tier_reason,
+        unioned.usage_band,
+        unioned.week_start = build_context.as_of_week_start as is_current_week,
+        coalesce(accounts.size_band, 'unknown') as size_band,
+        coalesce(accounts.industry, 'unknown') as industry,
+        coalesce(accounts.region, 'UNKNOWN') as region,
+        unioned.role,
+        unioned.admin_user_rate,
+        unioned.is_marketing_opt_in,
+        coalesce(accounts.has_csm_owner, false) as has_csm_owner,
+    from unioned
+    cross join build_context
+    left join accounts
+        on unioned.account_id = accounts.account_id
+)
+
+select * from membership
