@@ -1,0 +1,50 @@
+{#
+    A select-list expression that expands each row into one row per period start (a date) from the
+    period of `start_expr` to the period of `end_expr`, for `datepart` 'week' (Mondays) or 'month'
+    (first days), e.g. `select account_id, {{ period_starts_between('first_at', 'as_of_date', 'month') }}
+    as month_start from accounts`.
+#}
+{% macro period_starts_between(start_expr, end_expr, datepart) %}
+    {{ return(adapter.dispatch('period_starts_between', 'engagement')(start_expr, end_expr, datepart)) }}
+{% endmacro %}
+
+{% macro duckdb__period_starts_between(start_expr, end_expr, datepart) -%}
+    cast(unnest(generate_series(
+        cast({{ dbt.date_trunc(datepart, start_expr) }} as date),
+        cast({{ dbt.date_trunc(datepart, end_expr) }} as date),
+        interval 1 {{ datepart }}
+    )) as date)
+{%- endmacro %}
+
+{#
+    Sort key of subscription changes that share one effective_at: the lifecycle order of the raw
+    contract's change types (a start before a trial, a conversion before a plan change, an end last).
+#}
+{% macro subscription_change_apply_order(change_type) -%}
+    case {{ change_type }}
+        when 'created' then 1
+        when 'trial_started' then 2
+        when 'trial_converted' then 3
+        when 'reactivated' then 4
+        when 'plan_changed' then 5
+        when 'seats_changed' then 6
+        when 'canceled' then 7
+        when 'ended' then 8
+    end
+{%- endmacro %}
+
+{#
+    The first billing-period end strictly after `observed_date` of a subscription billed every
+    `months_per_interval` months from `anchor_date` (portable: dbt.dateadd / dbt.datediff only).
+#}
+{% macro next_period_end(anchor_date, months_per_interval, observed_date) -%}
+    {%- set periods_elapsed = 'floor(' ~ dbt.datediff(anchor_date, observed_date, 'month') ~ ' / '
+        ~ months_per_interval ~ ')' -%}
+    case
+        when {{ dbt.dateadd('month', periods_elapsed ~ ' * ' ~ months_per_interval, anchor_date) }}
+            > {{ observed_date }}
+            then cast({{ dbt.dateadd('month', periods_elapsed ~ ' * ' ~ months_per_interval, anchor_date) }} as date)
+        else cast({{ dbt.dateadd('month', '(' ~ periods_elapsed ~ ' + 1) * ' ~ months_per_interval, anchor_date) }}
+            as date)
+    end
+{%- endmacro %}

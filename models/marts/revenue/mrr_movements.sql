@@ -1,0 +1,123 @@
+{#- One row per month. Movement amounts are positive magnitudes:
+    opening + new + expansion + reactivation - contraction - churned = closing. -#}
+
+with
+
+account_movements as (
+    select * from {{ ref('int_accounts_mrr_moved') }}
+),
+
+revenue_definitions as (
+    select * from {{ ref('revenue_definitions') }}
+),
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+monthly as (
+    select
+        month_start,
+        sum(previous_mrr_usd) as opening_mrr_usd,
+        sum(new_mrr_usd) as new_mrr_usd,
+        sum(expansion_mrr_usd) as expansion_mrr_usd,
+        sum(contraction_mrr_usd) as contraction_mrr_usd,
+        sum(churned_mrr_usd) as churned_mrr_usd,
+        sum(reactivation_mrr_usd) as reactivation_mrr_usd,
+        sum(mrr_usd) as closing_mrr_usd,
+        sum(case when is_paying_at_start then 1 else 0 end) as opening_customers,
+        sum(case when movement_type = 'new' then 1 else 0 end) as new_customers,
+        sum(case when movement_type = 'churn' then 1 else 0 end) as churned_customers,
+        sum(case when movement_type = 'reactivation' then 1 else 0 end) as reactivated_customers,
+        sum(case when is_paying_at_end then 1 else 0 end) as closing_customers,
+    from account_movements
+    group by 1
+),
+
+-- trailing window: accounts paying at the window's start, and what they pay at the end of month_start
+trailing_cohorts as (
+    select
+        closing_months.month_start,
+        sum(opening_months.mrr_usd) as cohort_opening_mrr_usd,
+        sum(closing_months.mrr_usd) as cohort_closing_mrr_usd,
+        sum(
+            case
+                when closing_months.mrr_usd < opening_months.mrr_usd then closing_months.mrr_usd
+                else opening_months.mrr_usd
+            end
+        ) as cohort_retained_mrr_usd,
+    from account_movements as opening_months
+    cross join revenue_definitions
+    inner join account_movements as closing_months
+        on
+            opening_months.account_id = closing_months.account_id
+            and closing_months.month_start = {{ dbt.dateadd(
+                'month', 'revenue_definitions.trailing_retention_months', 'opening_months.month_start'
+            ) }}
+    where opening_months.mrr_usd > 0
+    group by 1
+),
+
+rates as (
+    select
+        monthly.month_start,
+        monthly.opening_mrr_usd,
+        monthly.new_mrr_usd,
+        monthly.expansion_mrr_usd,
+        monthly.contraction_mrr_usd,
+        monthly.churned_mrr_usd,
+        monthly.reactivation_mrr_usd,
+        monthly.closing_mrr_usd,
+        monthly.opening_customers,
+        monthly.new_customers,
+        monthly.churned_customers,
+        monthly.reactivated_customers,
+        monthly.closing_customers,
+        cast(monthly.churned_customers as {{ dbt.type_numeric() }})
+        / nullif(monthly.opening_customers, 0) as logo_churn_rate,
+        monthly.churned_mrr_usd / nullif(monthly.opening_mrr_usd, 0) as revenue_churn_rate,
+        (
+            monthly.opening_mrr_usd
+            + monthly.expansion_mrr_usd
+            - monthly.contraction_mrr_usd
+            - monthly.churned_mrr_usd
+        ) / nullif(monthly.opening_mrr_usd, 0) as nrr_rate,
+        (monthly.opening_mrr_usd - monthly.contraction_mrr_usd - monthly.churned_mrr_usd)
+        / nullif(monthly.opening_mrr_usd, 0) as grr_rate,
+        trailing_cohorts.cohort_closing_mrr_usd
+        / nullif(trailing_cohorts.cohort_opening_mrr_usd, 0) as trailing_nrr_rate,
+        trailing_cohorts.cohort_retained_mrr_usd
+        / nullif(trailing_cohorts.cohort_opening_mrr_usd, 0) as trailing_grr_rate,
+        {{ dbt.dateadd('month', 1, 'monthly.month_start') }} > build_context.as_of_cutoff_at as is_partial_month,
+    from monthly
+    cross join build_context
+    left join trailing_cohorts
+        on monthly.month_start = trailing_cohorts.month_start
+),
+
+mrr_movements as (
+    select
+        cast(month_start as date) as month_start,
+        cast(opening_mrr_usd as {{ dbt.type_numeric() }}) as opening_mrr_usd,
+        cast(new_mrr_usd as {{ dbt.type_numeric() }}) as new_mrr_usd,
+        cast(expansion_mrr_usd as {{ dbt.type_numeric() }}) as expansion_mrr_usd,
+        cast(contraction_mrr_usd as {{ dbt.type_numeric() }}) as contraction_mrr_usd,
+        cast(churned_mrr_usd as {{ dbt.type_numeric() }}) as churned_mrr_usd,
+        cast(reactivation_mrr_usd as {{ dbt.type_numeric() }}) as reactivation_mrr_usd,
+        cast(closing_mrr_usd as {{ dbt.type_numeric() }}) as closing_mrr_usd,
+        cast(opening_customers as {{ dbt.type_bigint() }}) as opening_customers,
+        cast(new_customers as {{ dbt.type_bigint() }}) as new_customers,
+        cast(churned_customers as {{ dbt.type_bigint() }}) as churned_customers,
+        cast(reactivated_customers as {{ dbt.type_bigint() }}) as reactivated_customers,
+        cast(closing_customers as {{ dbt.type_bigint() }}) as closing_customers,
+        cast(logo_churn_rate as {{ dbt.type_numeric() }}) as logo_churn_rate,
+        cast(revenue_churn_rate as {{ dbt.type_numeric() }}) as revenue_churn_rate,
+        cast(nrr_rate as {{ dbt.type_numeric() }}) as nrr_rate,
+        cast(grr_rate as {{ dbt.type_numeric() }}) as grr_rate,
+        cast(trailing_nrr_rate as {{ dbt.type_numeric() }}) as trailing_nrr_rate,
+        cast(trailing_grr_rate as {{ dbt.type_numeric() }}) as trailing_grr_rate,
+        cast(is_partial_month as {{ dbt.type_boolean() }}) as is_partial_month,
+    from rates
+)
+
+select * from mrr_movements
