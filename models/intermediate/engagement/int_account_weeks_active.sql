@@ -89,9 +89,9 @@ trended as (
         lag(key_actions, 1) over account_history as key_actions_prev_week,
         lag(key_actions, 2) over account_history as key_actions_prev_2_weeks,
         lag(days_since_last_key_action, 1) over account_history as prev_days_since_last_key_action,
-        sum(case when key_actions > 0 then 1 else 0 end) over (
+        cast(sum(case when key_actions > 0 then 1 else 0 end) over (
             partition by account_id order by week_start rows between 3 preceding and current row
-        ) as active_weeks_l4,
+        ) as {{ dbt.type_bigint() }}) as active_weeks_l4,
     from laid_on_calendar
     window account_history as (partition by account_id order by week_start)
 )

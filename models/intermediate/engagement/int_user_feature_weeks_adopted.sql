@@ -67,22 +67,20 @@ cumulated as (
         spine.feature_tier,
         spine.week_start,
         coalesce(weekly_uses.uses, 0) as uses,
-        sum(coalesce(weekly_uses.uses, 0)) over (
-            partition by spine.user_id, spine.feature
-            order by spine.week_start
-            rows between unbounded preceding and current row
-        ) as uses_to_date,
-        sum(case when weekly_uses.uses > 0 then 1 else 0 end) over (
-            partition by spine.user_id, spine.feature
-            order by spine.week_start
-            rows between unbounded preceding and current row
-        ) as weeks_used_to_date,
+        cast(sum(coalesce(weekly_uses.uses, 0)) over feature_history as {{ dbt.type_bigint() }}) as uses_to_date,
+        cast(sum(case when weekly_uses.uses > 0 then 1 else 0 end) over feature_history as {{ dbt.type_bigint() }})
+            as weeks_used_to_date,
     from spine
     left join weekly_uses
         on
             spine.user_id = weekly_uses.user_id
             and spine.feature = weekly_uses.feature
             and spine.week_start = weekly_uses.week_start
+    window feature_history as (
+        partition by spine.user_id, spine.feature
+        order by spine.week_start
+        rows between unbounded preceding and current row
+    )
 ),
 
 windowed as (

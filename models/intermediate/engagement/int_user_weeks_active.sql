@@ -87,11 +87,11 @@ weekly_features as (
         cast(sum(case when feature_weeks.uses > 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as features_used,
         count(*) as features_adopted_to_date,
         cast(sum(case when feature_weeks.adoption_state = 'habitual' then 1 else 0 end) as {{ dbt.type_bigint() }}) as features_habitual,
-        sum(
+        cast(sum(
             case when feature_weeks.adoption_state = 'habitual' and feature_weeks.feature_tier = 'core' then 1 else 0 end
-        ) as core_features_habitual,
-        sum(case when feature_weeks.feature_tier in ('advanced', 'premium') then 1 else 0 end)
-            as advanced_features_adopted_to_date,
+        ) as {{ dbt.type_bigint() }}) as core_features_habitual,
+        cast(sum(case when feature_weeks.feature_tier in ('advanced', 'premium') then 1 else 0 end)
+            as {{ dbt.type_bigint() }}) as advanced_features_adopted_to_date,
         avg(case when feature_weeks.weeks_used_in_window > 0 then feature_weeks.weeks_used_in_window end)
             as feature_depth_weeks,
     from feature_weeks
@@ -140,10 +140,10 @@ joined as (
 windowed as (
     select
         *,
-        sum(active_days) over trailing_4_weeks as active_days_l28,
-        sum(key_actions) over trailing_4_weeks as key_actions_l28,
-        sum(value_outcomes) over trailing_4_weeks as value_outcomes_l28,
-        sum(case when key_actions > 0 then 1 else 0 end) over trailing_4_weeks as active_weeks_l4,
+        cast(sum(active_days) over trailing_4_weeks as {{ dbt.type_bigint() }}) as active_days_l28,
+        cast(sum(key_actions) over trailing_4_weeks as {{ dbt.type_bigint() }}) as key_actions_l28,
+        cast(sum(value_outcomes) over trailing_4_weeks as {{ dbt.type_bigint() }}) as value_outcomes_l28,
+        cast(sum(case when key_actions > 0 then 1 else 0 end) over trailing_4_weeks as {{ dbt.type_bigint() }}) as active_weeks_l4,
         lag(key_actions, 1) over user_weeks as key_actions_prev_week,
         lag(key_actions, 2) over user_weeks as key_actions_prev_2_weeks,
         max(week_last_key_action_at) over user_history as last_key_action_at,
