@@ -1,0 +1,119 @@
+"""Generator settings and the simulated calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+US_PER_SECOND = 1_000_000
+US_PER_MINUTE = 60 * US_PER_SECOND
+US_PER_HOUR = 60 * US_PER_MINUTE
+US_PER_DAY = 24 * US_PER_HOUR
+EPOCH = dt.datetime(1970, 1, 1)
+
+LAYOUTS = ("files", "hive")
+
+# Independent random streams (the second word of every ``default_rng([seed, stream, ...])`` key).
+STREAM_POPULATION = 1
+STREAM_HEALTH = 2
+STREAM_DAY = 3
+STREAM_WEEK = 4
+STREAM_BILLING = 5
+STREAM_SUPPORT = 6
+STREAM_DIRTY = 7
+STREAM_DIRTY_DAY = 8
+SUB_BOOTSTRAP = 1_000_001
+SUB_OUTPUT = 1_000_002
+"""Sub-streams beyond any week or day index."""
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Arguments of one generator run (the CLI maps one to one onto these fields)."""
+
+    scale: float = 1.0
+    seed: int = 42
+    out: Path = Path("data/raw")
+    truth: Path = Path("data/truth")
+    dirty_rate: float = 0.03
+    start: dt.date = dt.date(2025, 1, 6)
+    weeks: int = 60
+    layout: str = "files"
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise ValueError("--seed must be a non-negative integer")
+        if self.scale <= 0:
+            raise ValueError("--scale must be positive")
+        if self.weeks < 4:
+            raise ValueError("--weeks must be at least 4")
+        if not 0.0 <= self.dirty_rate <= 0.5:
+            raise ValueError("--dirty-rate must be within [0, 0.5]")
+        if self.start.weekday() != 0:
+            raise ValueError(f"--start must be a Monday (weeks start on Mondays), got {self.start:%A}")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"--layout must be one of {LAYOUTS}")
+
+    @property
+    def n_days(self) -> int:
+        """Number of simulated days."""
+        return 7 * self.weeks
+
+    @property
+    def as_of(self) -> dt.date:
+        """Last simulated day: nothing in the data set is received or created after it."""
+        return self.start + dt.timedelta(days=self.n_days - 1)
+
+    @property
+    def start_us(self) -> int:
+        """Start of the first day (UTC) in microseconds since the epoch."""
+        return date_to_us(self.start)
+
+    @property
+    def end_us(self) -> int:
+        """End of the last simulated day (exclusive), in microseconds since the epoch."""
+        return self.start_us + self.n_days * US_PER_DAY
+
+    def day(self, index: int) -> dt.date:
+        """Calendar date of simulated day ``index``."""
+        return self.start + dt.timedelta(days=index)
+
+    def rng(self, *stream: int) -> np.random.Generator:
+        """A deterministic generator for one random stream of this seed."""
+        return np.random.default_rng([self.seed, *stream])
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-friendly view of the arguments (for the manifest)."""
+        data = asdict(self)
+        data["out"] = str(self.out)
+        data["truth"] = str(self.truth)
+        data["start"] = self.start.isoformat()
+        return data
+
+
+def date_to_us(day: dt.date) -> int:
+    """Midnight UTC of ``day`` in microseconds since the epoch."""
+    return (dt.datetime(day.year, day.month, day.day) - EPOCH) // dt.timedelta(microseconds=1)
+
+
+def days_to_us(days: np.ndarray | float) -> np.ndarray:
+    """Convert (fractional) days to integer microseconds."""
+    return np.round(np.asarray(days, dtype=np.float64) * US_PER_DAY).astype(np.int64)
+
+
+def add_months(us: np.ndarray, months: np.ndarray | int) -> np.ndarray:
+    """Add calendar months to timestamps (microseconds), clamping the day to the month's end."""
+    us = np.asarray(us, dtype=np.int64)
+    ts = us.astype("datetime64[us]")
+    day = ts.astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    day_of_month = (day - month.astype("datetime64[D]")).astype(np.int64)
+    time_of_day = (ts - day.astype("datetime64[us]")).astype(np.int64)
+    new_month = month + np.asarray(months, dtype=np.int64)
+    month_len = ((new_month + 1).astype("datetime64[D]") - new_month.astype("datetime64[D]")).astype(np.int64)
+    new_day = new_month.astype("datetime64[D]") + np.minimum(day_of_month, month_len - 1)
+    return new_day.astype("datetime64[us]").astype(np.int64) + time_of_day

@@ -1,0 +1,310 @@
+"""Tests of the demo data generator (small scales; the whole file runs in a few seconds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from engagement.generate import GeneratorConfig, generate
+from engagement.generate.__main__ import parse_args
+from engagement.generate.dirty import TABLE_CLASSES
+
+TS = pa.timestamp("us")
+S = pa.string()
+I32 = pa.int32()
+I64 = pa.int64()
+B = pa.bool_()
+
+# The raw data contract (shared/RAW_DATA_CONTRACT.md), written out independently of the generator.
+CONTRACT: dict[str, dict[str, pa.DataType]] = {
+    "app/users": {
+        "user_id": S,
+        "account_id": S,
+        "email": S,
+        "role": S,
+        "created_at": TS,
+        "invited_by_user_id": S,
+        "marketing_opt_in": B,
+    },
+    "app/events": {
+        "event_id": S,
+        "user_id": S,
+        "anonymous_id": S,
+        "account_id": S,
+        "event_name": S,
+        "occurred_at": TS,
+        "received_at": TS,
+        "platform": S,
+        "properties": S,
+    },
+    "app/tracking_plan": {
+        "event_name": S,
+        "feature": S,
+        "feature_tier": S,
+        "is_key_action": B,
+        "is_value_outcome": B,
+        "milestone": S,
+    },
+    "app/experiment_assignments": {"experiment_id": S, "user_id": S, "variant": S, "assigned_at": TS},
+    "crm/accounts": {
+        "account_id": S,
+        "account_name": S,
+        "domain": S,
+        "industry": S,
+        "employee_count": I32,
+        "region": S,
+        "csm_owner": S,
+        "created_at": TS,
+    },
+    "billing/customers": {"customer_id": S, "account_id": S, "email": S, "created_at": TS},
+    "billing/plans": {
+        "plan_id": S,
+        "plan_name": S,
+        "tier": S,
+        "billing_interval": S,
+        "unit_amount": I64,
+        "currency": S,
+    },
+    "billing/subscription_changes": {
+        "change_id": S,
+        "subscription_id": S,
+        "customer_id": S,
+        "change_type": S,
+        "plan_id": S,
+        "seats": I32,
+        "effective_at": TS,
+        "cancel_at_period_end": B,
+    },
+    "billing/invoices": {
+        "invoice_id": S,
+        "customer_id": S,
+        "subscription_id": S,
+        "period_start": TS,
+        "period_end": TS,
+        "amount_due": I64,
+        "amount_paid": I64,
+        "currency": S,
+        "status": S,
+        "created_at": TS,
+    },
+    "support/tickets": {
+        "ticket_id": S,
+        "requester_email": S,
+        "created_at": TS,
+        "first_response_at": TS,
+        "solved_at": TS,
+        "status": S,
+        "priority": S,
+        "channel": S,
+        "category": S,
+        "csat_score": I32,
+    },
+    "support/nps_responses": {"response_id": S, "respondent_email": S, "submitted_at": TS, "score": I32},
+}
+MILESTONES = {
+    "setup_complete",
+    "first_key_action",
+    "teammate_invited",
+    "integration_connected",
+    "first_value_outcome",
+}
+
+
+def _run(root: Path, **kwargs: object) -> GeneratorConfig:
+    args = {"scale": 0.05, "seed": 11, "out": root / "raw", "truth": root / "truth", "progress": False}
+    args.update(kwargs)
+    cfg = GeneratorConfig(**args)  # type: ignore[arg-type]
+    generate(cfg)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> GeneratorConfig:
+    """One small default data set shared by the read-only tests."""
+    return _run(tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture(scope="module")
+def db(small: GeneratorConfig) -> duckdb.DuckDBPyConnection:
+    """DuckDB views over the small data set and its truth."""
+    con = duckdb.connect()
+    for name in CONTRACT:
+        table = name.split("/")[1]
+        path = (
+            small.out / "app" / "events" / "*.parquet" if table == "events" else small.out / f"{name}.parquet"
+        )
+        con.execute(f"create view {table} as select * from read_parquet('{path}')")
+    for name in (
+        "user_archetypes",
+        "account_churn_events",
+        "dirty_rows",
+        "experiment_effects",
+        "account_weekly_churn_probability",
+    ):
+        con.execute(f"create view {name} as select * from read_parquet('{small.truth / name}.parquet')")
+    return con
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_every_contract_table_and_column_with_types(small: GeneratorConfig) -> None:
+    for name, columns in CONTRACT.items():
+        if name == "app/events":
+            files = sorted((small.out / "app" / "events").glob("events_*.parquet"))
+            assert len(files) == small.n_days
+            schemas = [pq.read_schema(f) for f in (files[0], files[-1])]
+            rows = sum(pq.read_metadata(f).num_rows for f in files)
+        else:
+            schemas = [pq.read_schema(small.out / f"{name}.parquet")]
+            rows = pq.read_metadata(small.out / f"{name}.parquet").num_rows
+        for schema in schemas:
+            assert {f.name: f.type for f in schema} == columns, name
+        assert rows > 0, f"{name} is empty"
+
+
+def test_tracking_plan_is_a_believable_catalogue(small: GeneratorConfig) -> None:
+    plan = pq.read_table(small.out / "app" / "tracking_plan.parquet").to_pylist()
+    assert 25 <= len(plan) <= 35
+    assert 8 <= len({r["feature"] for r in plan if r["feature"]}) <= 10
+    assert {r["feature_tier"] for r in plan if r["feature"]} == {"core", "advanced", "premium"}
+    assert sorted(r["milestone"] for r in plan if r["milestone"]) == sorted(MILESTONES)
+    assert all(r["feature_tier"] is None and not r["is_key_action"] for r in plan if r["feature"] is None)
+    assert any(r["is_value_outcome"] for r in plan)
+
+
+def test_deterministic_for_a_seed(tmp_path: Path, small: GeneratorConfig) -> None:
+    again = _run(tmp_path)
+    for name in CONTRACT:
+        if name == "app/events":
+            continue
+        assert pq.read_table(again.out / f"{name}.parquet").equals(
+            pq.read_table(small.out / f"{name}.parquet")
+        )
+    for a, b in zip(
+        sorted((again.out / "app" / "events").iterdir()),
+        sorted((small.out / "app" / "events").iterdir()),
+        strict=True,
+    ):
+        assert a.name == b.name
+        assert a.read_bytes() == b.read_bytes()
+    for name in ("user_archetypes", "dirty_rows", "account_churn_events", "account_weekly_churn_probability"):
+        assert (again.truth / f"{name}.parquet").read_bytes() == (
+            small.truth / f"{name}.parquet"
+        ).read_bytes()
+
+
+def test_every_dirty_class_is_logged(small: GeneratorConfig, db: duckdb.DuckDBPyConnection) -> None:
+    logged = set(db.execute("select distinct table_name || ':' || dirty_class from dirty_rows").fetchall())
+    expected = {(f"{t}:{c}",) for t, classes in TABLE_CLASSES.items() for c, _ in classes}
+    assert logged == expected
+    manifest = json.loads((small.truth / "manifest.json").read_text())
+    assert manifest["as_of_date"] == small.as_of.isoformat()
+    assert manifest["row_counts"]["app/events"] == _one(db, "select count(*) from events")
+
+
+def test_dirty_data_is_visible_in_the_files(db: duckdb.DuckDBPyConnection, small: GeneratorConfig) -> None:
+    checks = {
+        "duplicate event ids": """select count(*) from (select event_id from events
+            where trim(event_id) <> '' group by 1 having count(*) > 1)""",
+        "null event id": "select count(*) from events where event_id is null",
+        "blank event id": "select count(*) from events where trim(event_id) = ''",
+        "no user and no anonymous id": """select count(*) from events
+            where user_id is null and anonymous_id is null""",
+        "blank user id": "select count(*) from events where user_id is not null and trim(user_id) = ''",
+        "future occurred_at": "select count(*) from events where occurred_at > received_at + interval 1 hour",
+        "before signup": """select count(*) from events e join users u using (user_id)
+            where e.occurred_at < u.created_at""",
+        "late arrival": """select count(*) from events e join dirty_rows d
+            on d.row_key = e.event_id and d.dirty_class = 'late_arrival'
+            where e.received_at >= e.occurred_at + interval 1 day""",
+        "unknown event name": """select count(*) from events
+            where event_name not in (select event_name from tracking_plan)""",
+        "malformed json": """select count(*) from events
+            where properties <> '' and try(json(properties)) is null""",
+        "empty properties": "select count(*) from events where properties = ''",
+        "new platform": "select count(*) from events where platform not in ('web', 'ios', 'android', 'api')",
+        "messy user email": "select count(*) from users where email <> lower(trim(email))",
+        "new role": "select count(*) from users where role not in ('admin', 'member', 'viewer')",
+        "customer without account": """select count(*) from customers c join accounts a
+            on split_part(lower(trim(c.email)), '@', 2) = a.domain where c.account_id is null""",
+        "messy customer email": "select count(*) from customers where email <> lower(trim(email))",
+        "unknown change type": "select count(*) from subscription_changes where change_type = 'paused'",
+        "negative invoice": "select count(*) from invoices where amount_due < 0",
+        "other currency": """select count(*) from invoices i join (select distinct subscription_id, p.currency
+            from subscription_changes join plans p using (plan_id)) s using (subscription_id)
+            where i.currency <> s.currency""",
+        "ticket from unknown email at an account domain": """select count(*) from tickets
+            where lower(trim(requester_email)) not in (select lower(trim(email)) from users)
+            and split_part(requester_email, '@', 2) in (select domain from accounts)""",
+        "ticket from unknown email, no match": """select count(*) from tickets
+            where lower(trim(requester_email)) not in (select lower(trim(email)) from users)
+            and split_part(lower(trim(requester_email)), '@', 2) not in
+                (select domain from accounts where domain is not null)""",
+        "messy ticket email": """select count(*) from tickets
+            where requester_email <> lower(trim(requester_email))""",
+        "new ticket category": "select count(*) from tickets where category = 'security'",
+        "messy nps email": """select count(*) from nps_responses
+            where respondent_email <> lower(trim(respondent_email))""",
+        "duplicate assignment": """select count(*) from (select experiment_id, user_id
+            from experiment_assignments group by all having count(*) > 1)""",
+    }
+    missing = [name for name, sql in checks.items() if int(_one(db, sql)) < 1]  # type: ignore[call-overload]
+    assert not missing, missing
+    last = dt.datetime.combine(small.as_of, dt.time.max)
+    assert _one(db, "select max(received_at) from events") <= last
+
+
+def test_archetypes_drive_behaviour(db: duckdb.DuckDBPyConnection) -> None:
+    per_user = dict(
+        db.execute("""
+        select a.archetype, count(e.user_id) / count(distinct a.user_id)
+        from user_archetypes a left join events e using (user_id) group by 1""").fetchall()
+    )
+    assert set(per_user) == {"power_user", "early_adopter", "explorer", "renewer"}
+    assert per_user["power_user"] > 2 * per_user["explorer"]
+    assert per_user["renewer"] > per_user["explorer"]
+
+
+def test_churned_accounts_cancel_their_subscription(db: duckdb.DuckDBPyConnection) -> None:
+    churned = db.execute("select distinct account_id from account_churn_events").fetchall()
+    assert churned
+    types = db.execute("""
+        select c.account_id, list(distinct s.change_type)
+        from account_churn_events c
+        join customers cu on cu.account_id = c.account_id
+        join subscription_changes s on s.customer_id = cu.customer_id
+        group by 1""").fetchall()
+    assert types
+    for _, change_types in types:
+        assert "canceled" in change_types
+    assert any("ended" in t or "reactivated" in t for _, t in types)
+    assert _one(db, "select count(*) from account_weekly_churn_probability where churn_probability > 0") > 0
+
+
+def test_hive_layout_writes_date_folders(tmp_path: Path) -> None:
+    cfg = _run(tmp_path, layout="hive", weeks=4)
+    folders = sorted(p.name for p in (cfg.out / "app" / "events").iterdir())
+    assert len(folders) == 28
+    assert folders[0] == f"date={cfg.start.isoformat()}"
+    assert (cfg.out / "app" / "events" / folders[-1] / "part-0.parquet").is_file()
+    con = duckdb.connect()
+    glob = cfg.out / "app" / "events" / "**" / "*.parquet"
+    n = con.execute(f"select count(*) from read_parquet('{glob}', hive_partitioning = true)").fetchone()
+    assert n is not None and n[0] > 0
+
+
+def test_cli_rejects_a_start_that_is_not_a_monday() -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--start", "2025-01-07"])
+    cfg = parse_args(["--scale", "0.5", "--layout", "hive", "--no-progress"])
+    assert cfg.scale == 0.5 and cfg.layout == "hive" and not cfg.progress
