@@ -40,7 +40,8 @@ account_starts as (
 spine as (
     select
         account_starts.account_id,
-        {{ week_starts_between('account_starts.started_at', 'build_context.as_of_week_start') }} as week_start,
+        {{ period_starts_between('account_starts.started_at', 'build_context.as_of_week_start', 'week') }}
+            as week_start,
     from account_starts
     cross join build_context
     where account_starts.started_at < build_context.as_of_cutoff_at

@@ -55,7 +55,8 @@ spine as (
         first_use.user_id,
         first_use.feature,
         first_use.feature_tier,
-        {{ week_starts_between('first_use.first_week_start', 'build_context.as_of_week_start') }} as week_start,
+        {{ period_starts_between('first_use.first_week_start', 'build_context.as_of_week_start', 'week') }}
+            as week_start,
     from first_use
     cross join build_context
 ),

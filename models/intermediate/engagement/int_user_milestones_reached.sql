@@ -120,8 +120,8 @@ timed as (
         *,
         activated_at is not null as is_activated,
         cast({{ dbt.date_trunc('week', 'activated_at') }} as date) as activation_week,
-        {{ dbt.datediff('signed_up_at', 'activated_at', 'second') }} / 86400.0 as days_to_activation,
-        {{ dbt.datediff('signed_up_at', 'greatest(first_value_outcome_at, signed_up_at)', 'second') }}
+        {{ dbt.datediff('signed_up_at', 'activated_at', 'second') }} / 86400.0 as days_to_activation,  -- noqa: LT05
+        {{ dbt.datediff('signed_up_at', 'greatest(first_value_outcome_at, signed_up_at)', 'second') }}  -- noqa: LT05
         / 86400.0 as days_to_first_value,
     from milestones
 )

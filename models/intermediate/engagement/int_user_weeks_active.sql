@@ -45,9 +45,10 @@ spine as (
         users.user_id,
         users.account_id,
         users.signup_week,
-        {{ week_starts_between(
+        {{ period_starts_between(
             'least(users.signup_week, coalesce(first_activity.first_active_week, users.signup_week))',
-            'build_context.as_of_week_start'
+            'build_context.as_of_week_start',
+            'week',
         ) }} as week_start,
     from users
     cross join build_context
@@ -84,14 +85,13 @@ weekly_features as (
     select
         feature_weeks.user_id,
         feature_weeks.week_start,
-        cast(sum(case when feature_weeks.uses > 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as features_used,
+        count(case when feature_weeks.uses > 0 then 1 end) as features_used,
         count(*) as features_adopted_to_date,
-        cast(sum(case when feature_weeks.adoption_state = 'habitual' then 1 else 0 end) as {{ dbt.type_bigint() }}) as features_habitual,
-        cast(sum(
-            case when feature_weeks.adoption_state = 'habitual' and feature_weeks.feature_tier = 'core' then 1 else 0 end
-        ) as {{ dbt.type_bigint() }}) as core_features_habitual,
-        cast(sum(case when feature_weeks.feature_tier in ('advanced', 'premium') then 1 else 0 end)
-            as {{ dbt.type_bigint() }}) as advanced_features_adopted_to_date,
+        count(case when feature_weeks.adoption_state = 'habitual' then 1 end) as features_habitual,
+        count(case when feature_weeks.adoption_state = 'habitual' and feature_weeks.feature_tier = 'core' then 1 end)
+            as core_features_habitual,
+        count(case when feature_weeks.feature_tier in ('advanced', 'premium') then 1 end)
+            as advanced_features_adopted_to_date,
         avg(case when feature_weeks.weeks_used_in_window > 0 then feature_weeks.weeks_used_in_window end)
             as feature_depth_weeks,
     from feature_weeks
@@ -105,7 +105,7 @@ joined as (
         spine.user_id,
         spine.account_id,
         spine.week_start,
-        {{ dbt.datediff('spine.signup_week', 'spine.week_start', 'week') }} as tenure_weeks,
+        {{ dbt.datediff('spine.signup_week', 'spine.week_start', 'week') }} as tenure_weeks,  -- noqa: LT05
         coalesce(weekly_activity.active_days, 0) as active_days,
         coalesce(weekly_activity.events, 0) as events,
         coalesce(weekly_activity.key_actions, 0) as key_actions,
@@ -143,7 +143,7 @@ windowed as (
         cast(sum(active_days) over trailing_4_weeks as {{ dbt.type_bigint() }}) as active_days_l28,
         cast(sum(key_actions) over trailing_4_weeks as {{ dbt.type_bigint() }}) as key_actions_l28,
         cast(sum(value_outcomes) over trailing_4_weeks as {{ dbt.type_bigint() }}) as value_outcomes_l28,
-        cast(sum(case when key_actions > 0 then 1 else 0 end) over trailing_4_weeks as {{ dbt.type_bigint() }}) as active_weeks_l4,
+        count(case when key_actions > 0 then 1 end) over trailing_4_weeks as active_weeks_l4,
         lag(key_actions, 1) over user_weeks as key_actions_prev_week,
         lag(key_actions, 2) over user_weeks as key_actions_prev_2_weeks,
         max(week_last_key_action_at) over user_history as last_key_action_at,

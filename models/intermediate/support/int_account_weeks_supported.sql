@@ -65,8 +65,8 @@ nps_trailing as (
     inner join nps_responses
         on
             account_weeks.account_id = nps_responses.account_id
-            and nps_responses.submitted_week <= account_weeks.week_start
-            and nps_responses.submitted_week > {{ dbt.dateadd('week', -13, 'account_weeks.week_start') }}
+            and account_weeks.week_start >= nps_responses.submitted_week
+            and {{ dbt.dateadd('week', -13, 'account_weeks.week_start') }} < nps_responses.submitted_week
     group by
         account_weeks.account_id,
         account_weeks.week_start

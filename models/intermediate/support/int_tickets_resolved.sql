@@ -23,9 +23,10 @@ resolved as (
         tickets.category,
         tickets.csat_score,
         tickets.priority = 'urgent' as is_urgent,
-        {{ dbt.datediff('tickets.created_at', 'tickets.first_responded_at', 'minute') }} / 60.0
+        {{ dbt.datediff('tickets.created_at', 'tickets.first_responded_at', 'minute') }} / 60.0  -- noqa: LT05
             as first_response_hours,
-        {{ dbt.datediff('tickets.created_at', 'tickets.solved_at', 'minute') }} / 60.0 as resolution_hours,
+        {{ dbt.datediff('tickets.created_at', 'tickets.solved_at', 'minute') }} / 60.0  -- noqa: LT05
+            as resolution_hours,
     from tickets
     {{ resolved_contact_joins('tickets', 'requester_email', 'requester_email_domain') }}
 )

@@ -18,8 +18,10 @@ matrix as (
         transitions.week_start,
         transitions.from_segment,
         {%- for segment in lifecycle_segment_ranks().keys() %}
-            cast(sum(case when transitions.to_segment = '{{ segment }}' then transitions.members else 0 end)
-                as {{ dbt.type_bigint() }}) as to_{{ segment }},
+            cast(
+                sum(case when transitions.to_segment = '{{ segment }}' then transitions.members else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as to_{{ segment }},
         {%- endfor %}
         cast(sum(transitions.members) as {{ dbt.type_bigint() }}) as members,
         sum(case when transitions.is_stagnant then transitions.members else 0 end) * 1.0
