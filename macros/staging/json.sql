@@ -1,10 +1,10 @@
-{# The text `column` as a JSON object, or null when it is empty, malformed or not an object. #}
+{# The text `column` when it is a valid JSON object (kept as text: nothing is re-serialised), else null. #}
 {% macro parse_json_object(column) %}
     {{ return(adapter.dispatch('parse_json_object', 'engagement')(column)) }}
 {% endmacro %}
 
 {% macro duckdb__parse_json_object(column) -%}
-    case when json_valid({{ column }}) and json_type({{ column }}) = 'OBJECT' then json({{ column }}) end
+    case when json_valid({{ column }}) and json_type({{ column }}) = 'OBJECT' then {{ column }} end
 {%- endmacro %}
 
 {# A whole row as JSON text, so a quarantined row keeps every raw value. #}

@@ -15,3 +15,17 @@
         interval 1 {{ datepart }}
     )) as date)
 {%- endmacro %}
+
+{#
+    The keyword that makes a CTE computed once however often it is read (`name as {{ materialized_cte() }} (...)`),
+    where the warehouse has one; elsewhere nothing (the CTE is then inlined as usual).
+#}
+{% macro materialized_cte() %}
+    {{ return(adapter.dispatch('materialized_cte', 'engagement')()) }}
+{% endmacro %}
+
+{% macro default__materialized_cte() %}{% endmacro %}
+
+{% macro duckdb__materialized_cte() %}materialized{% endmacro %}
+
+{% macro postgres__materialized_cte() %}materialized{% endmacro %}

@@ -1,7 +1,8 @@
-{#- Adoption of each feature by each user, week by week from the user's first use of it: tried (at most
-    adoption_tried_max_uses uses so far), habitual (used in at least adoption_habitual_min_weeks of the
-    last adoption_window_weeks weeks), else occasional. Users never appear for features they never used
-    (state never). -#}
+{#- Adoption of each feature by each user, for every week in which the feature was used within the last
+    adoption_window_weeks weeks: tried (at most adoption_tried_max_uses uses so far), habitual (used in
+    at least adoption_habitual_min_weeks of the window), else occasional. Each used week is spread over
+    the window weeks it counts for, so the table holds only weeks where the feature is in play (outside
+    them it is not habitual and keeps its last tried/occasional state); never-used features have no rows. -#}
 
 with
 
@@ -38,64 +39,48 @@ weekly_uses as (
         cast({{ dbt.date_trunc('week', 'user_event_days.activity_date') }} as date)
 ),
 
-first_use as (
+in_window as (
     select
-        user_id,
-        feature,
-        min(feature_tier) as feature_tier,
-        min(week_start) as first_week_start,
+        weekly_uses.user_id,
+        weekly_uses.feature,
+        weekly_uses.feature_tier,
+        weekly_uses.week_start as used_week_start,
+        weekly_uses.uses,
+        {{ period_starts_between(
+            'weekly_uses.week_start',
+            'least(' ~ dbt.dateadd('day', '7 * (thresholds.adoption_window_weeks - 1)', 'weekly_uses.week_start')
+            ~ ', build_context.as_of_week_start)',
+            'week',
+        ) }} as week_start,
     from weekly_uses
-    group by
-        user_id,
-        feature
-),
-
-spine as (
-    select
-        first_use.user_id,
-        first_use.feature,
-        first_use.feature_tier,
-        {{ period_starts_between('first_use.first_week_start', 'build_context.as_of_week_start', 'week') }}
-            as week_start,
-    from first_use
+    cross join thresholds
     cross join build_context
-),
-
-cumulated as (
-    select
-        spine.user_id,
-        spine.feature,
-        spine.feature_tier,
-        spine.week_start,
-        coalesce(weekly_uses.uses, 0) as uses,
-        cast(sum(coalesce(weekly_uses.uses, 0)) over feature_history as {{ dbt.type_bigint() }}) as uses_to_date,
-        cast(sum(case when weekly_uses.uses > 0 then 1 else 0 end) over feature_history as {{ dbt.type_bigint() }})
-            as weeks_used_to_date,
-    from spine
-    left join weekly_uses
-        on
-            spine.user_id = weekly_uses.user_id
-            and spine.feature = weekly_uses.feature
-            and spine.week_start = weekly_uses.week_start
-    window feature_history as (
-        partition by spine.user_id, spine.feature
-        order by spine.week_start
-        rows between unbounded preceding and current row
-    )
 ),
 
 windowed as (
     select
-        cumulated.*,
-        cumulated.weeks_used_to_date - coalesce(window_start.weeks_used_to_date, 0) as weeks_used_in_window,
-    from cumulated
-    cross join thresholds
-    left join cumulated as window_start
-        on
-            cumulated.user_id = window_start.user_id
-            and cumulated.feature = window_start.feature
-            and window_start.week_start
-            = {{ dbt.dateadd('day', '-7 * thresholds.adoption_window_weeks', 'cumulated.week_start') }}
+        user_id,
+        feature,
+        min(feature_tier) as feature_tier,
+        week_start,
+        cast(sum(case when used_week_start = week_start then uses else 0 end) as {{ dbt.type_bigint() }}) as uses,
+        count(*) as weeks_used_in_window,
+    from in_window
+    group by
+        user_id,
+        feature,
+        week_start
+),
+
+cumulated as (
+    select
+        *,
+        cast(sum(uses) over (
+            partition by user_id, feature
+            order by week_start
+            rows between unbounded preceding and current row
+        ) as {{ dbt.type_bigint() }}) as uses_to_date,
+    from windowed
 ),
 
 adopted as (
@@ -112,7 +97,7 @@ adopted as (
             when windowed.uses_to_date <= thresholds.adoption_tried_max_uses then 'tried'
             else 'occasional'
         end as adoption_state,
-    from windowed
+    from cumulated as windowed
     cross join thresholds
 )
 

@@ -86,18 +86,37 @@ weekly_features as (
         feature_weeks.user_id,
         feature_weeks.week_start,
         count(case when feature_weeks.uses > 0 then 1 end) as features_used,
-        count(*) as features_adopted_to_date,
         count(case when feature_weeks.adoption_state = 'habitual' then 1 end) as features_habitual,
         count(case when feature_weeks.adoption_state = 'habitual' and feature_weeks.feature_tier = 'core' then 1 end)
             as core_features_habitual,
-        count(case when feature_weeks.feature_tier in ('advanced', 'premium') then 1 end)
-            as advanced_features_adopted_to_date,
         avg(case when feature_weeks.weeks_used_in_window > 0 then feature_weeks.weeks_used_in_window end)
             as feature_depth_weeks,
     from feature_weeks
     group by
         feature_weeks.user_id,
         feature_weeks.week_start
+),
+
+first_uses as (
+    select
+        user_id,
+        week_start,
+        count(*) as features_first_used,
+        count(case when feature_tier in ('advanced', 'premium') then 1 end) as advanced_features_first_used,
+    from (
+        select
+            user_id,
+            feature,
+            min(feature_tier) as feature_tier,
+            min(week_start) as week_start,
+        from feature_weeks
+        group by
+            user_id,
+            feature
+    ) as first_use_weeks
+    group by
+        user_id,
+        week_start
 ),
 
 joined as (
@@ -113,10 +132,10 @@ joined as (
         coalesce(weekly_activity.unmapped_events, 0) as unmapped_events,
         coalesce(weekly_activity.sessions, 0) as sessions,
         coalesce(weekly_features.features_used, 0) as features_used,
-        coalesce(weekly_features.features_adopted_to_date, 0) as features_adopted_to_date,
+        coalesce(first_uses.features_first_used, 0) as features_first_used,
+        coalesce(first_uses.advanced_features_first_used, 0) as advanced_features_first_used,
         coalesce(weekly_features.features_habitual, 0) as features_habitual,
         coalesce(weekly_features.core_features_habitual, 0) as core_features_habitual,
-        coalesce(weekly_features.advanced_features_adopted_to_date, 0) as advanced_features_adopted_to_date,
         weekly_features.feature_depth_weeks,
         weekly_activity.last_key_action_at as week_last_key_action_at,
         weekly_activity.last_value_outcome_at as week_last_value_outcome_at,
@@ -135,6 +154,10 @@ joined as (
         on
             spine.user_id = weekly_features.user_id
             and spine.week_start = weekly_features.week_start
+    left join first_uses
+        on
+            spine.user_id = first_uses.user_id
+            and spine.week_start = first_uses.week_start
 ),
 
 windowed as (
@@ -144,6 +167,9 @@ windowed as (
         cast(sum(key_actions) over trailing_4_weeks as {{ dbt.type_bigint() }}) as key_actions_l28,
         cast(sum(value_outcomes) over trailing_4_weeks as {{ dbt.type_bigint() }}) as value_outcomes_l28,
         count(case when key_actions > 0 then 1 end) over trailing_4_weeks as active_weeks_l4,
+        cast(sum(features_first_used) over user_history as {{ dbt.type_bigint() }}) as features_adopted_to_date,
+        cast(sum(advanced_features_first_used) over user_history as {{ dbt.type_bigint() }})
+            as advanced_features_adopted_to_date,
         lag(key_actions, 1) over user_weeks as key_actions_prev_week,
         lag(key_actions, 2) over user_weeks as key_actions_prev_2_weeks,
         max(week_last_key_action_at) over user_history as last_key_action_at,

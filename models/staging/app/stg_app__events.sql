@@ -6,8 +6,14 @@
         on_schema_change='fail',
     )
 }}
-{#- Incremental (the feed's largest table). Each run re-derives every event_id that arrived within the
-    lookback window from all its raw copies, so the result equals a full refresh. -#}
+{#- The feed's largest table, incremental by received_at. One row per event_id: the earliest received
+    copy, with the number of further copies dropped.
+    Full refresh: ids are counted once; only the few ids that arrived more than once are ordered.
+    Incremental: the rows received since the high-water mark minus var('event_lookback_days') (files
+    outside that window are skipped by their statistics) name the ids to redo. For each, the copy count
+    comes from a narrow count over the whole feed; the kept copy is the row already stored when it was
+    received before the window (it was the earliest then and nothing earlier can arrive), else the
+    earliest copy inside the window. So the table always equals a full refresh. -#}
 
 with
 
@@ -22,38 +28,7 @@ checked as (
     from events
 ),
 
-valid as (
-    select * from checked
-    where quarantine_reason is null
-),
-
-{% if is_incremental() %}
-    arrived_ids as (
-        select distinct trim(event_id) as event_id
-        from valid
-        where received_at >= (
-            select {{ dbt.dateadd('day', -var('event_lookback_days'), 'max(received_at)') }}
-            from {{ this }}
-        )
-    ),
-{% endif %}
-
-copies_ranked as (
-    select
-        valid.*,
-        row_number() over (
-            partition by trim(valid.event_id)
-            order by valid.received_at, valid.occurred_at, valid.event_name, valid.properties
-        ) as copy_number,
-        count(*) over (partition by trim(valid.event_id)) as copies_received,
-    from valid
-    {% if is_incremental() %}
-        inner join arrived_ids
-            on trim(valid.event_id) = arrived_ids.event_id
-    {% endif %}
-),
-
-cleaned as (
+parsed as {{ materialized_cte() }} (
     select
         trim(event_id) as event_id,
         {{ clean_id('user_id') }} as user_id,
@@ -73,12 +48,136 @@ cleaned as (
         or occurred_at > {{ dbt.dateadd('minute', var('clock_skew_tolerance_minutes'), 'received_at') }}
             as is_clock_skewed,
         {{ parse_json_object('properties') }} as properties,
-        properties is not null
-        and trim(properties) != ''
-        and {{ parse_json_object('properties') }} is null as has_malformed_properties,
-        copies_received - 1 as duplicate_rows_dropped,
-    from copies_ranked
-    where copy_number = 1
+        properties as raw_properties,
+    from checked
+    where quarantine_reason is null
+),
+
+cleaned as (
+    select
+        *,
+        properties is null and trim(coalesce(raw_properties, '')) != '' as has_malformed_properties,
+    from parsed
+),
+
+{%- set output_columns = ['event_id', 'user_id', 'anonymous_id', 'account_id', 'event_name', 'platform',
+    'occurred_at', 'received_at', 'event_at', 'is_clock_skewed', 'properties', 'has_malformed_properties'] %}
+{%- set copy_order = 'received_at, occurred_at, event_name, raw_properties' %}
+
+{% if is_incremental() %}
+
+    high_water_mark as (
+        select {{ dbt.dateadd('day', -var('event_lookback_days'), 'max(received_at)') }} as reprocess_from,
+        from {{ this }}
+    ),
+
+    window_rows as (
+        select cleaned.*,
+        from cleaned
+        inner join high_water_mark
+            on cleaned.received_at >= high_water_mark.reprocess_from
+    ),
+
+    arrived_ids as (
+        select distinct event_id
+        from window_rows
+    ),
+
+    copy_counts as (
+        select
+            valid_ids.event_id,
+            count(*) as copies_received,
+        from (
+            select trim(event_id) as event_id,
+            from events
+            where {{ quarantine_reason('app.events') }} is null
+        ) as valid_ids
+        inner join arrived_ids
+            on valid_ids.event_id = arrived_ids.event_id
+        group by valid_ids.event_id
+    ),
+
+    stored_before_window as (
+        select
+            {%- for column in output_columns %}
+                stored.{{ column }},
+            {%- endfor %}
+        from {{ this }} as stored
+        inner join arrived_ids
+            on stored.event_id = arrived_ids.event_id
+        inner join high_water_mark
+            on stored.received_at < high_water_mark.reprocess_from
+    ),
+
+    window_ranked as (
+        select
+            *,
+            row_number() over (partition by event_id order by {{ copy_order }}) as copy_number,
+        from window_rows
+    ),
+
+    kept_copies as (
+        select {{ output_columns | join(', ') }},
+        from stored_before_window
+        union all
+        select
+            {%- for column in output_columns %}
+                window_ranked.{{ column }},
+            {%- endfor %}
+        from window_ranked
+        left join stored_before_window
+            on window_ranked.event_id = stored_before_window.event_id
+        where
+            window_ranked.copy_number = 1
+            and stored_before_window.event_id is null
+    ),
+
+{% else %}
+
+    copy_counts as (
+        select
+            event_id,
+            count(*) as copies_received,
+        from cleaned
+        group by event_id
+        having count(*) > 1
+    ),
+
+    repeated_ranked as (
+        select
+            cleaned.*,
+            row_number() over (partition by cleaned.event_id order by {{ copy_order }}) as copy_number,
+        from cleaned
+        inner join copy_counts
+            on cleaned.event_id = copy_counts.event_id
+    ),
+
+    kept_copies as (
+        select {{ output_columns | join(', ') }},
+        from repeated_ranked
+        where copy_number = 1
+        union all
+        select
+            {%- for column in output_columns %}
+                cleaned.{{ column }},
+            {%- endfor %}
+        from cleaned
+        left join copy_counts
+            on cleaned.event_id = copy_counts.event_id
+        where copy_counts.event_id is null
+    ),
+
+{% endif %}
+
+final as (
+    select
+        {%- for column in output_columns %}
+            kept_copies.{{ column }},
+        {%- endfor %}
+        coalesce(copy_counts.copies_received, 1) - 1 as duplicate_rows_dropped,
+    from kept_copies
+    left join copy_counts
+        on kept_copies.event_id = copy_counts.event_id
 )
 
-select * from cleaned
+select * from final
