@@ -15,7 +15,7 @@ export ENGAGEMENT_RAW_ROOT ?= $(CURDIR)/data/raw
 export ENGAGEMENT_DUCKDB_PATH ?= $(CURDIR)/data/engagement.duckdb
 export ENGAGEMENT_TRUTH_ROOT ?= $(CURDIR)/data/truth
 
-.PHONY: help install run test lint generate build docs clean
+.PHONY: help install run test lint generate build docs clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ test: $(VENV)/.installed profiles.yml lint  ## the whole test suite
 
 docs: $(VENV)/.installed profiles.yml  ## dbt docs generate
 	$(BIN)/dbt docs generate
+
+SCALES ?= 2 19 55
+bench: $(VENV)/.installed  ## benchmark per scale: build time, memory, one-day incremental, floor ratio (SCALES="2 19 55")
+	$(BIN)/python -m engagement.bench --scales $(SCALES)
 
 clean:  ## remove generated data, DuckDB files and dbt artefacts (keeps .venv)
 	rm -rf data target logs dbt_packages
