@@ -15,7 +15,7 @@ export ENGAGEMENT_RAW_ROOT ?= $(CURDIR)/data/raw
 export ENGAGEMENT_DUCKDB_PATH ?= $(CURDIR)/data/engagement.duckdb
 export ENGAGEMENT_TRUTH_ROOT ?= $(CURDIR)/data/truth
 
-.PHONY: help install run test lint generate build docs clean bench
+.PHONY: help install run test lint generate build docs clean bench quality report export
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,3 +63,17 @@ bench: $(VENV)/.installed  ## benchmark per scale: build time, memory, one-day i
 
 clean:  ## remove generated data, DuckDB files and dbt artefacts (keeps .venv)
 	rm -rf data target logs dbt_packages
+
+quality: $(VENV)/.installed  ## Great Expectations suites over raw inputs and marts
+	$(BIN)/python -m engagement.quality --duckdb $(ENGAGEMENT_DUCKDB_PATH) --raw-root $(ENGAGEMENT_RAW_ROOT) \
+		--out reports/quality
+
+REPORT_HTML ?= reports/output/engagement_report.html
+EXPORT_DIR ?= data/exports
+
+report: $(VENV)/.installed  ## HTML report from the marts (SCREENSHOT=1: Chromium check + reports/engagement_report.png)
+	$(BIN)/python -m engagement.report --duckdb $(ENGAGEMENT_DUCKDB_PATH) --out $(REPORT_HTML) \
+		$(if $(SCREENSHOT),--screenshot reports/engagement_report.png)
+
+export: $(VENV)/.installed  ## CRM audience (next_best_actions): CSV + Parquet per action in EXPORT_DIR/<as_of_date>/
+	$(BIN)/python -m engagement.export --duckdb $(ENGAGEMENT_DUCKDB_PATH) --out $(EXPORT_DIR)

@@ -1,0 +1,279 @@
+"""One-line readings of the charts, computed from the data the chart shows (pure functions)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+# The lifecycle ladder of macro lifecycle_segment_ranks (higher is healthier), healthiest first.
+SEGMENT_ORDER: tuple[str, ...] = (
+    "power",
+    "habitual",
+    "new",
+    "casual",
+    "resurrected",
+    "not_activated",
+    "declining",
+    "dormant",
+    "churned",
+)
+
+
+def label(name: str) -> str:
+    """A code name for reading: ``not_activated`` -> ``not activated``."""
+    return str(name).replace("_", " ")
+
+
+def pct(value: float, digits: int = 0) -> str:
+    """A share as a percentage: 0.123 -> ``12%``."""
+    return f"{value * 100:.{digits}f}%"
+
+
+def signed_pct(value: float, digits: int = 0) -> str:
+    return f"{value * 100:+.{digits}f}%"
+
+
+def points(value: float, digits: int = 1) -> str:
+    """A difference of two shares in percentage points: 0.031 -> ``+3.1 pts``."""
+    return f"{value * 100:+.{digits}f} pts"
+
+
+def number(value: float) -> str:
+    """A value the way a reader wants it: thousands separated, shares as %, small values with decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.3f}"
+
+
+def metric_value(metric: str, value: float | None) -> str:
+    """A scorecard value: shares (``*_rate``) as %, the rest as numbers."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    if metric.endswith("_rate"):
+        return pct(float(value), 1)
+    return number(float(value))
+
+
+def segment_sizes_reading(sizes: pd.DataFrame) -> str:
+    """sizes: one row per week (sorted), one column per segment (members)."""
+    if len(sizes) < 2:
+        return "Only one week of segment membership so far: no week-over-week change to read."
+    last, before = sizes.iloc[-1], sizes.iloc[-2]
+    change = (last - before).abs().sort_values(ascending=False, kind="stable")
+    segment = str(change.index[0])
+    now, then = int(last[segment]), int(before[segment])
+    total = int(last.sum())
+    if now == then:
+        return f"No segment changed size week over week ({total:,} users)."
+    verb = "grew" if now > then else "shrank"
+    rate = f" {abs(now - then) / then:.0%}" if then else ""
+    return (
+        f"{label(segment).capitalize()} users {verb}{rate} week over week ({then:,} → {now:,}), "
+        f"the largest move of any segment; {total:,} users in all."
+    )
+
+
+def matrix_reading(counts: pd.DataFrame) -> str:
+    """counts: from-segment rows x to-segment columns (members), '(entered)' allowed as a row."""
+    known = counts.drop(index="(entered)", errors="ignore")
+    total = float(known.to_numpy().sum())
+    if total == 0:
+        return "Nobody moved between segments in the as-of week."
+    stayed = {seg: float(known.loc[seg, seg]) if seg in known.columns else 0.0 for seg in known.index}
+    sizes = known.sum(axis=1)
+    rates = pd.Series({seg: stayed[seg] / sizes[seg] for seg in known.index if sizes[seg] > 0})
+    stayed_rate = sum(stayed.values()) / total
+    # the most fluid segment among those with enough members to say so
+    sizable = rates[sizes[rates.index] >= max(10.0, 0.02 * total)]
+    pool = sizable if len(sizable) else rates
+    fluid = str(pool.idxmin())
+    return (
+        f"{pct(stayed_rate)} of members stayed in their segment in the as-of week; "
+        f"{label(fluid)} was the most fluid ({pct(1 - float(pool[fluid]))} moved out)."
+    )
+
+
+def flows_reading(transitions: pd.DataFrame) -> str:
+    """transitions: from_segment, to_segment, members, transition_rate, direction (one week)."""
+    moves = transitions[transitions["direction"].isin(["progressed", "regressed"])]
+    if moves.empty:
+        return "Nobody changed segment in the as-of week."
+    progressed = int(moves.loc[moves["direction"] == "progressed", "members"].sum())
+    regressed = int(moves.loc[moves["direction"] == "regressed", "members"].sum())
+    top = moves.sort_values(["members", "from_segment"], ascending=[False, True]).iloc[0]
+    balance = (
+        "more regressed than progressed"
+        if regressed > progressed
+        else (
+            "more progressed than regressed" if progressed > regressed else "as many progressed as regressed"
+        )
+    )
+    return (
+        f"{progressed:,} members progressed and {regressed:,} regressed ({balance}); the biggest flow was "
+        f"{label(top['from_segment'])} → {label(top['to_segment'])} ({int(top['members']):,}, "
+        f"{pct(float(top['transition_rate']))} of {label(top['from_segment'])})."
+    )
+
+
+def attainment(value: float, target: float, direction: str) -> float:
+    """How far a value is towards its target, 1 = exactly on target, above 1 = better than target."""
+    if direction == "at_most":
+        if value <= 0:
+            return math.inf if target > 0 else 1.0
+        return target / value
+    if target == 0:
+        return math.inf if value > 0 else 1.0
+    return value / target
+
+
+def scorecard_reading(scorecard: pd.DataFrame, min_sample: int = 30) -> str:
+    """scorecard: metric, value, target, target_direction, status, sample_size of one week (segment all).
+
+    The metric furthest off target is picked among those measured on at least ``min_sample`` units.
+    """
+    targeted = scorecard[scorecard["status"].isin(["on_target", "off_target"])]
+    if targeted.empty:
+        return "No scorecard metric with a target has a value this week."
+    on = int((targeted["status"] == "on_target").sum())
+    text = f"{on} of {len(targeted)} targeted metrics on target"
+    small = targeted[targeted["sample_size"] < min_sample]
+    if not small.empty:
+        text += f" ({len(small)} on fewer than {min_sample} units)"
+    off = targeted[(targeted["status"] == "off_target") & (targeted["sample_size"] >= min_sample)]
+    if off.empty:
+        return text + "."
+    scores = off.apply(
+        lambda row: attainment(float(row["value"]), float(row["target"]), str(row["target_direction"])),
+        axis=1,
+    )
+    worst = off.loc[scores.idxmin()]
+    sign = "≥" if worst["target_direction"] == "at_least" else "≤"
+    return (
+        f"{text}; furthest off: {label(worst['metric'])} at {metric_value(worst['metric'], worst['value'])} "
+        f"against a target of {sign} {metric_value(worst['metric'], worst['target'])}."
+    )
+
+
+def activation_reading(cohorts: pd.DataFrame, window_days: int, recent: int = 4, trailing: int = 12) -> str:
+    """cohorts: signup_week, signups, activation_rate of the closed cohorts, sorted by week.
+
+    Compares the ``recent`` latest closed cohorts (pooled) with the ``trailing`` cohorts before them.
+    """
+    if cohorts.empty or cohorts["signups"].sum() == 0:
+        return f"No signup cohort has completed its {window_days}-day activation window yet."
+
+    def pooled(part: pd.DataFrame) -> float:
+        return float((part["activation_rate"] * part["signups"]).sum() / part["signups"].sum())
+
+    latest = cohorts.iloc[-recent:]
+    before = cohorts.iloc[-(recent + trailing) : -recent]
+    first, last = pd.Timestamp(latest["signup_week"].iloc[0]), pd.Timestamp(latest["signup_week"].iloc[-1])
+    text = (
+        f"{pct(pooled(latest))} of the {len(latest)} latest closed cohorts "
+        f"({first:%Y-%m-%d} to {last:%Y-%m-%d}, "
+        f"{int(latest['signups'].sum()):,} signups) activated within {window_days} days"
+    )
+    if before.empty or before["signups"].sum() == 0:
+        return text + "."
+    return text + f", against {pct(pooled(before))} for the {len(before)} cohorts before."
+
+
+def retention_reading(curves: pd.DataFrame) -> str:
+    """curves: lifecycle_segment, weeks_after, retention_rate (and users)."""
+    if curves.empty:
+        return "Not enough history to follow users for a retention curve yet."
+    horizon = int(curves["weeks_after"].max())
+    last = curves[curves["weeks_after"] == horizon].set_index("lifecycle_segment")["retention_rate"]
+    last = last.drop(index="churned", errors="ignore").dropna()
+    if last.empty:
+        return "No retention measurable at the curve's horizon."
+    best, worst = str(last.idxmax()), str(last.idxmin())
+    return (
+        f"{horizon} weeks on, {pct(float(last[best]))} of {label(best)} users still take a key action, "
+        f"against {pct(float(last[worst]))} of {label(worst)} users."
+    )
+
+
+def calibration_reading(metrics: pd.DataFrame | None, calibration: pd.DataFrame, main_model: str) -> str:
+    """Main model's calibration error from churn_model_metrics, else from the bins themselves."""
+    row = None
+    if metrics is not None and not metrics.empty:
+        main = metrics[(metrics["model_name"] == main_model) & (metrics["label"] == "churn")]
+        row = main.iloc[0] if not main.empty else None
+    if row is not None and pd.notna(row.get("ece")):
+        method = row.get("calibration_method")
+        method_text = f", {method} calibration" if isinstance(method, str) else ""
+        return (
+            f"The main churn model ({label(main_model)}{method_text}) is off by {pct(float(row['ece']), 1)} "
+            f"on average (ECE) on {int(row['n_test']):,} held-out account snapshots "
+            f"({int(row['n_test_positive']):,} churned); Brier {float(row['brier']):.3f}."
+        )
+    bins = calibration[(calibration["model_name"] == main_model) & (calibration["n_rows"] > 0)]
+    if bins.empty:
+        return "No held-out rows to judge calibration on."
+    gap = (bins["mean_predicted"] - bins["observed_rate"]).abs()
+    ece = float((gap * bins["n_rows"]).sum() / bins["n_rows"].sum())
+    return f"The main churn model is off by {pct(ece, 1)} on average (ECE) on the held-out snapshots."
+
+
+def lift_reading(deciles: pd.DataFrame) -> str:
+    """deciles: decile (1 = riskiest), accounts, churned, churn_rate, lift."""
+    total, churned = int(deciles["accounts"].sum()), int(deciles["churned"].sum())
+    if total == 0 or churned == 0:
+        return "No held-out account churned, so lift cannot be measured."
+    top = deciles.sort_values("decile").iloc[0]
+    overall = churned / total
+    verdict = "concentrates churners" if float(top["lift"]) >= 1.5 else "does not concentrate churners yet"
+    return (
+        f"The riskiest 10% of held-out accounts churned at {pct(float(top['churn_rate']))}, "
+        f"{float(top['lift']):.1f}× the average of {pct(overall)}: the ranking {verdict}."
+    )
+
+
+def clusters_reading(profiles: pd.DataFrame) -> str:
+    """profiles: cluster_archetype, share, retention_rate."""
+    if profiles.empty:
+        return "No behavioural cluster this week."
+    largest = profiles.sort_values("share", ascending=False).iloc[0]
+    text = (
+        f"{len(profiles)} behavioural clusters; the largest is {label(largest['cluster_archetype'])} "
+        f"({pct(float(largest['share']))} of recently active users)"
+    )
+    retained = profiles.dropna(subset=["retention_rate"])
+    if len(retained) >= 2:
+        low = retained.loc[retained["retention_rate"].idxmin()]
+        high = retained.loc[retained["retention_rate"].idxmax()]
+        text += (
+            f"; retention ranges from {pct(float(low['retention_rate']))} "
+            f"({label(low['cluster_archetype'])}) "
+            f"to {pct(float(high['retention_rate']))} ({label(high['cluster_archetype'])})"
+        )
+    return text + "."
+
+
+def experiments_reading(readout: pd.DataFrame) -> str:
+    """readout: the treatment rows of segment 'all' with lifts, intervals and significance flags."""
+    if readout.empty:
+        return "No experiment has a treatment variant with a control to compare with."
+    findings = []
+    for measure, name in (("activation", "activation"), ("retention_4w", "4-week retention")):
+        flag = f"is_{measure}_lift_significant"
+        significant = readout[readout[flag].fillna(False).astype(bool)]
+        for _, row in significant.iterrows():
+            lift = float(row[f"{measure}_lift"])
+            findings.append(
+                f"{row['experiment_id']} / {row['variant']} moves {name} by {points(lift)} "
+                f"[{points(float(row[f'{measure}_lift_ci_lower']))}, "
+                f"{points(float(row[f'{measure}_lift_ci_upper']))}]"
+            )
+    if not findings:
+        return (
+            f"None of the {len(readout)} treatment variants moves activation or 4-week retention "
+            f"significantly (every 95% interval contains 0)."
+        )
+    return "; ".join(findings) + " (95% intervals excluding 0)."

@@ -1,0 +1,639 @@
+"""The report's sections: which marts each reads, the queries, the charts and tables it shows.
+
+A section whose marts are absent says so ("not built") instead of failing the report, so the report can
+be rendered while parts of the project (e.g. the ML marts) are still being built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from engagement.report import charts, readings
+from engagement.report.charts import Chart
+from engagement.report.marts import Marts, MissingMartError
+from engagement.report.readings import label, metric_value, pct, points
+
+RETENTION_HORIZON_WEEKS = 12
+RETENTION_ANCHOR_WEEKS = 8
+MAX_WEEKS_SHOWN = 104
+TOP_FLOWS = 12
+DEFAULT_WINDOW_DAYS = 14
+FEED_START_MIN_SHARE = 0.05
+# a scorecard value over fewer units is shown but not singled out in the reading
+MIN_SAMPLE = 30
+MAIN_CHURN_MODEL = "gradient_boosting_calibrated"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    css_class: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    # narrow enough to sit beside a half-width chart
+    compact: bool = False
+
+
+@dataclass
+class Section:
+    """A rendered section; ``missing`` lists absent marts (the section is then "not built")."""
+
+    key: str
+    title: str
+    intro: str
+    charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.missing:
+            return "not built"
+        return "error" if self.error else "ok"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Dates every section shares."""
+
+    as_of_date: dt.date
+    as_of_week: dt.date
+    last_complete_week: dt.date
+    feed_start_week: dt.date
+
+
+Builder = Callable[[Marts, Context, Section], None]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    intro: str
+    requires: tuple[str, ...]
+    build: Builder
+
+
+def _date(value: object) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def build_context(marts: Marts) -> Context:
+    """As-of date and week, last complete week and the first week of the events feed."""
+    marts.require("marts.fct_user_engagement_weekly")
+    as_of_week = _date(marts.scalar("select max(week_start) from marts.fct_user_engagement_weekly"))
+    as_of_date = None
+    if marts.has("marts.dim_users"):
+        as_of_date = marts.scalar("select max(as_of_date) from marts.dim_users")
+    as_of = _date(as_of_date) if as_of_date is not None else as_of_week + dt.timedelta(days=6)
+    complete = as_of_week if as_of >= as_of_week + dt.timedelta(days=6) else as_of_week - dt.timedelta(days=7)
+    return Context(as_of, as_of_week, complete, _feed_start_week(marts) or as_of_week)
+
+
+def _feed_start_week(marts: Marts) -> dt.date | None:
+    """First week observed by the events feed: the scorecard's first week (its definition), else the first
+    week with at least FEED_START_MIN_SHARE of the peak weekly active users (late and back-dated events
+    put a few users in the weeks before the feed began)."""
+    if marts.has("marts.balanced_scorecard"):
+        first = marts.scalar("select min(week_start) from marts.balanced_scorecard")
+        if first is not None:
+            return _date(first)
+    first = marts.scalar(
+        """
+        with weekly as (
+            select week_start, count(case when is_active then 1 end) as active_users
+            from marts.fct_user_engagement_weekly
+            group by week_start
+        )
+        select min(week_start) from weekly
+        where active_users >= ? * (select max(active_users) from weekly) and active_users > 0
+        """,
+        [FEED_START_MIN_SHARE],
+    )
+    return _date(first) if first is not None else None
+
+
+def headline(marts: Marts, context: Context | None) -> list[tuple[str, str]]:
+    """The few numbers at the top of the page (those whose marts exist)."""
+    items: list[tuple[str, str]] = []
+    if context is not None:
+        items.append(("as-of date", f"{context.as_of_date:%Y-%m-%d}"))
+    if marts.has("marts.dim_users"):
+        marts.read.add("marts.dim_users")
+        users = int(marts.scalar("select count(*) from marts.dim_users") or 0)
+        activated = float(
+            marts.scalar("select avg(case when is_activated then 1.0 else 0.0 end) from marts.dim_users")
+            or 0.0
+        )
+        items += [("users", f"{users:,}"), ("activated", pct(activated))]
+    if marts.has("marts.dim_accounts"):
+        marts.read.add("marts.dim_accounts")
+        accounts, paying, mrr = marts.con.execute(
+            "select count(*), count(case when current_mrr_usd > 0 then 1 end), "
+            "coalesce(sum(current_mrr_usd), 0) from marts.dim_accounts"
+        ).fetchone() or (0, 0, 0)
+        items += [
+            ("accounts", f"{int(accounts):,}"),
+            ("paying accounts", f"{int(paying):,}"),
+            ("MRR (USD)", f"{float(mrr):,.0f}"),
+        ]
+    if marts.has("marts.next_best_actions"):
+        marts.read.add("marts.next_best_actions")
+        audience = int(marts.scalar("select count(*) from marts.next_best_actions") or 0)
+        items.append(("next best actions", f"{audience:,}"))
+    return items
+
+
+# --- segments -------------------------------------------------------------------------------------
+
+
+def _segment_sizes(marts: Marts, context: Context, section: Section) -> None:
+    first = max(context.feed_start_week, context.as_of_week - dt.timedelta(weeks=MAX_WEEKS_SHOWN - 1))
+    long = marts.df(
+        "select week_start, lifecycle_segment, count(*) as members from marts.segment_membership "
+        "where grain = 'user' and week_start >= ? group by all order by all",
+        [first],
+    )
+    if long.empty:
+        section.notes.append("No user rows in segment_membership.")
+        return
+    sizes = long.pivot(index="week_start", columns="lifecycle_segment", values="members").fillna(0)
+    sizes.index = pd.to_datetime(sizes.index)
+    title = "Lifecycle segment sizes, users per week"
+    section.charts.append(charts.segment_sizes(sizes, title, readings.segment_sizes_reading(sizes)))
+
+
+def _transitions(marts: Marts, context: Context, section: Section) -> None:
+    matrix = marts.df("select * from marts.segment_transition_matrix where grain = 'user'")
+    week = marts.scalar("select max(week_start) from marts.segment_transitions where grain = 'user'")
+    moves = marts.df(
+        "select from_segment, to_segment, members, transition_rate, direction "
+        "from marts.segment_transitions where grain = 'user' and week_start = ?",
+        [week],
+    )
+    if matrix.empty or moves.empty:
+        section.notes.append("No transitions in the as-of week.")
+        return
+    to_columns = [col for col in matrix.columns if col.startswith("to_")]
+    counts = matrix.set_index("from_segment")[to_columns].rename(columns=lambda col: col.removeprefix("to_"))
+    counts = counts.fillna(0).astype(int)
+    matrix_week = _date(matrix["week_start"].max())
+    section.charts.append(
+        charts.transition_heatmap(
+            counts, f"Transition matrix, week of {matrix_week:%Y-%m-%d}", readings.matrix_reading(counts)
+        )
+    )
+    flows = moves[moves["direction"].isin(["progressed", "regressed"])]
+    flows = flows.sort_values(["members", "from_segment", "to_segment"], ascending=[False, True, True])
+    if not flows.empty:
+        section.charts.append(
+            charts.transition_flows(
+                flows.head(TOP_FLOWS),
+                f"Largest flows, week of {_date(week):%Y-%m-%d}",
+                readings.flows_reading(moves),
+            )
+        )
+
+
+# --- scorecard ------------------------------------------------------------------------------------
+
+
+def _scorecard(marts: Marts, context: Context, section: Section) -> None:
+    week = marts.scalar("select max(week_start) from marts.balanced_scorecard")
+    if week is None:
+        section.notes.append("The scorecard has no week yet.")
+        return
+    week = _date(week)
+    earlier = week - dt.timedelta(weeks=4)
+    rows = marts.df(
+        "select now.pillar, now.metric, now.value, now.sample_size, now.target, now.target_direction, "
+        "now.status, now.is_leading, before.value as value_4w_ago "
+        "from marts.balanced_scorecard as now "
+        "left join marts.balanced_scorecard as before "
+        "on now.metric = before.metric and now.segment_type = before.segment_type "
+        "and now.segment = before.segment and before.week_start = ? "
+        "where now.segment_type = 'all' and now.week_start = ? and now.metric not like 'days_active_%' "
+        "order by now.pillar, now.metric",
+        [earlier, week],
+    )
+    scored = rows[rows["status"].isin(["on_target", "off_target"])].copy()
+    scored["attainment"] = [
+        readings.attainment(float(v), float(t), str(d))
+        for v, t, d in zip(scored["value"], scored["target"], scored["target_direction"], strict=True)
+    ]
+    if not scored.empty:
+        section.charts.append(
+            charts.scorecard_attainment(
+                scored,
+                MIN_SAMPLE,
+                f"Scorecard vs targets, week of {week:%Y-%m-%d}",
+                readings.scorecard_reading(rows, MIN_SAMPLE),
+            )
+        )
+    table_rows = []
+    for row in rows.itertuples(index=False):
+        sign = {"at_least": "≥ ", "at_most": "≤ "}.get(str(row.target_direction), "")
+        target = f"{sign}{metric_value(row.metric, row.target)}" if pd.notna(row.target) else "-"
+        table_rows.append(
+            [
+                Cell(label(row.pillar)),
+                Cell(label(row.metric) + ("" if row.is_leading else " (lagging)")),
+                Cell(metric_value(row.metric, row.value), "num"),
+                Cell(target, "num"),
+                Cell(label(row.status), f"status {row.status}"),
+                Cell(metric_value(row.metric, row.value_4w_ago), "num"),
+                Cell(
+                    f"{int(row.sample_size):,}" + (" (small)" if row.sample_size < MIN_SAMPLE else ""), "num"
+                ),
+            ]
+        )
+    section.tables.append(
+        Table(
+            f"Scorecard, week of {week:%Y-%m-%d} (segment all)",
+            ["pillar", "metric", "value", "target", "status", f"value {earlier:%Y-%m-%d}", "sample"],
+            table_rows,
+            compact=True,
+        )
+    )
+
+
+def _window_days(marts: Marts) -> int:
+    if marts.has("seeds.segment_thresholds"):
+        marts.read.add("seeds.segment_thresholds")
+        value = marts.scalar("select milestone_window_days from seeds.segment_thresholds limit 1")
+        if value is not None:
+            return int(value)
+    return DEFAULT_WINDOW_DAYS
+
+
+def _activation(marts: Marts, context: Context, section: Section) -> None:
+    window = _window_days(marts)
+    cohorts = marts.df(
+        "select signup_week, count(*) as signups, "
+        "avg(case when days_to_activation <= ? then 1.0 else 0.0 end) as activation_rate "
+        "from marts.dim_users "
+        "where signup_week >= ? and signup_week + to_days(cast(? as integer)) <= ? "
+        "group by all order by signup_week",
+        [window, context.feed_start_week, 7 + window, context.as_of_date],
+    )
+    if cohorts.empty:
+        section.notes.append(f"No signup cohort has completed its {window}-day activation window yet.")
+        return
+    section.charts.append(
+        charts.cohort_activation(
+            cohorts,
+            window,
+            "Activation by weekly signup cohort",
+            readings.activation_reading(cohorts, window),
+        )
+    )
+
+
+def _retention(marts: Marts, context: Context, section: Section) -> None:
+    last_anchor = context.last_complete_week - dt.timedelta(weeks=RETENTION_HORIZON_WEEKS)
+    first_anchor = max(context.feed_start_week, last_anchor - dt.timedelta(weeks=RETENTION_ANCHOR_WEEKS - 1))
+    curves = marts.df(
+        f"""
+        with anchors as (
+            select user_id, week_start as anchor_week, lifecycle_segment
+            from marts.segment_membership
+            where grain = 'user' and week_start between ? and ?
+        ),
+        later as (
+            select user_id, week_start, key_actions
+            from marts.fct_user_engagement_weekly
+        )
+        select
+            anchors.lifecycle_segment,
+            cast(datediff('day', anchors.anchor_week, later.week_start) / 7 as integer) as weeks_after,
+            count(*) as users,
+            avg(case when later.key_actions > 0 then 1.0 else 0.0 end) as retention_rate,
+        from anchors
+        inner join later
+            on anchors.user_id = later.user_id
+            and later.week_start > anchors.anchor_week
+            and later.week_start <= anchors.anchor_week + to_days({7 * RETENTION_HORIZON_WEEKS})
+        group by all
+        order by all
+        """,
+        [first_anchor, last_anchor],
+    )
+    if curves.empty or first_anchor > last_anchor:
+        section.notes.append(
+            f"Retention curves need {RETENTION_HORIZON_WEEKS} complete weeks after an anchor week; "
+            "not enough history yet."
+        )
+        return
+    title = f"Retention by segment (anchors {first_anchor:%Y-%m-%d} to {last_anchor:%Y-%m-%d})"
+    section.charts.append(charts.retention_curves(curves, title, readings.retention_reading(curves)))
+
+
+def _activation_and_retention(marts: Marts, context: Context, section: Section) -> None:
+    _activation(marts, context, section)
+    _retention(marts, context, section)
+
+
+# --- ML -------------------------------------------------------------------------------------------
+
+
+def _churn(marts: Marts, context: Context, section: Section) -> None:
+    calibration = marts.df(
+        "select model_name, bin_index, mean_predicted, observed_rate, n_rows "
+        "from marts.churn_calibration where label = 'churn' order by model_name, bin_index"
+    )
+    metrics = None
+    main_model = MAIN_CHURN_MODEL
+    if marts.has("marts.churn_model_metrics"):
+        marts.read.add("marts.churn_model_metrics")
+        metrics = marts.df("select * from marts.churn_model_metrics order by label, model_name")
+        calibrated = metrics.iloc[0:0]
+        if {"label", "model_name", "calibration_method"} <= set(metrics.columns):
+            calibrated = metrics[(metrics["label"] == "churn") & metrics["calibration_method"].notna()]
+        if not calibrated.empty:
+            main_model = str(calibrated["model_name"].iloc[0])
+    if calibration["n_rows"].sum() > 0:
+        section.charts.append(
+            charts.calibration_curve(
+                calibration,
+                main_model,
+                "Churn model calibration (held-out snapshots)",
+                readings.calibration_reading(metrics, calibration, main_model),
+            )
+        )
+    else:
+        section.notes.append("The churn calibration has no held-out rows.")
+    deciles = marts.df(
+        """
+        with test as (
+            select account_id, as_of_date, churn_probability, is_churned_in_horizon
+            from marts.churn_risk_scores
+            where split = 'test' and churn_probability is not null and is_churned_in_horizon is not null
+        ),
+        ranked as (
+            select *, ntile(10) over (order by churn_probability desc, account_id, as_of_date) as decile
+            from test
+        )
+        select
+            decile,
+            count(*) as accounts,
+            count(case when is_churned_in_horizon then 1 end) as churned,
+        from ranked
+        group by all
+        order by decile
+        """
+    )
+    total, churned = int(deciles["accounts"].sum()), int(deciles["churned"].sum())
+    if total and churned:
+        deciles["churn_rate"] = deciles["churned"] / deciles["accounts"]
+        deciles["lift"] = deciles["churn_rate"] / (churned / total)
+        section.charts.append(
+            charts.lift_chart(
+                deciles,
+                "Churn model lift by risk decile (held-out snapshots)",
+                readings.lift_reading(deciles),
+            )
+        )
+    else:
+        section.notes.append("No held-out account churned: the lift chart needs at least one.")
+    if metrics is not None and not metrics.empty:
+        section.tables.append(
+            Table(
+                "Churn and downgrade models on the held-out snapshots",
+                [
+                    "label",
+                    "model",
+                    "ROC AUC",
+                    "PR AUC",
+                    "Brier",
+                    "ECE",
+                    "top-decile lift",
+                    "test rows (positive)",
+                ],
+                [
+                    [
+                        Cell(str(row.label)),
+                        Cell(label(row.model_name)),
+                        *[
+                            Cell(readings.number(getattr(row, name)), "num")
+                            for name in ("roc_auc", "pr_auc", "brier", "ece", "lift_top_decile")
+                        ],
+                        Cell(f"{int(row.n_test):,} ({int(row.n_test_positive):,})", "num"),
+                    ]
+                    for row in metrics.itertuples(index=False)
+                ],
+            )
+        )
+
+
+def _clusters(marts: Marts, context: Context, section: Section) -> None:
+    profiles = marts.df("select * from marts.cluster_profiles order by cluster_id")
+    if profiles.empty:
+        section.notes.append("No cluster this week.")
+        return
+    centroids = pd.DataFrame([json.loads(text) for text in profiles["centroid_json"]])
+    centroids.index = [
+        f"{label(arch)} ({share:.0%})"
+        for arch, share in zip(profiles["cluster_archetype"], profiles["share"], strict=True)
+    ]
+    section.charts.append(
+        charts.centroid_heatmap(
+            centroids, "Behavioural cluster profiles (centroids)", readings.clusters_reading(profiles)
+        )
+    )
+
+    def rate(value: object) -> str:
+        return pct(float(value)) if pd.notna(value) else "n/a"
+
+    section.tables.append(
+        Table(
+            "Clusters and what happened next to their users",
+            ["cluster", "archetype", "users", "share", "retention", "churn (paying)", "expansion (paying)"],
+            [
+                [
+                    Cell(str(row.cluster_id), "num"),
+                    Cell(label(row.cluster_archetype)),
+                    Cell(f"{int(row.n_users):,}", "num"),
+                    Cell(rate(row.share), "num"),
+                    Cell(rate(row.retention_rate), "num"),
+                    Cell(rate(row.churn_rate), "num"),
+                    Cell(rate(row.expansion_rate), "num"),
+                ]
+                for row in profiles.itertuples(index=False)
+            ],
+        )
+    )
+
+
+# --- experiments ----------------------------------------------------------------------------------
+
+
+def _experiments(marts: Marts, context: Context, section: Section) -> None:
+    readout = marts.df("select * from marts.experiment_readout where segment = 'all' order by all")
+    treatments = readout[~readout["is_control"].astype(bool)]
+    controls = readout[readout["is_control"].astype(bool)].set_index("experiment_id")
+    treatments = treatments[treatments["experiment_id"].isin(controls.index)]
+    if treatments.empty:
+        section.notes.append("No experiment has both a treatment and a control.")
+        return
+    section.charts.append(
+        charts.experiment_forest(
+            treatments, "Experiment lifts over control (all users)", readings.experiments_reading(treatments)
+        )
+    )
+
+    def lift_cell(row: pd.Series, measure: str) -> Cell:
+        lift = row[f"{measure}_lift"]
+        if pd.isna(lift):
+            return Cell("n/a", "num")
+        text = (
+            f"{points(float(lift))} [{points(float(row[f'{measure}_lift_ci_lower']))}, "
+            f"{points(float(row[f'{measure}_lift_ci_upper']))}]"
+        )
+        significant = (
+            bool(row[f"is_{measure}_lift_significant"])
+            if pd.notna(row[f"is_{measure}_lift_significant"])
+            else False
+        )
+        return Cell(
+            text,
+            "num status on_target"
+            if significant and lift > 0
+            else ("num status off_target" if significant else "num"),
+        )
+
+    rows = []
+    for _, row in treatments.iterrows():
+        control = controls.loc[row["experiment_id"]]
+        if isinstance(control, pd.DataFrame):
+            control = control.iloc[0]
+        rows.append(
+            [
+                Cell(str(row["experiment_id"])),
+                Cell(str(row["variant"])),
+                Cell(f"{int(row['exposed_users']):,} / {int(control['exposed_users']):,}", "num"),
+                Cell(_versus(row["activation_rate"], control["activation_rate"]), "num"),
+                lift_cell(row, "activation"),
+                Cell(_versus(row["retention_4w_rate"], control["retention_4w_rate"]), "num"),
+                lift_cell(row, "retention_4w"),
+            ]
+        )
+    section.tables.append(
+        Table(
+            "Experiment readout (segment all; treatment vs control)",
+            [
+                "experiment",
+                "variant",
+                "exposed (treatment / control)",
+                "activation",
+                "activation lift [95%]",
+                "4-week retention",
+                "retention lift [95%]",
+            ],
+            rows,
+        )
+    )
+
+
+def _versus(treatment: object, control: object) -> str:
+    """``treatment vs control`` rates, n/a where a rate is missing."""
+
+    def rate(value: object) -> str:
+        return pct(float(value), 1) if pd.notna(value) else "n/a"
+
+    return f"{rate(treatment)} vs {rate(control)}"
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec(
+        "segments",
+        "Lifecycle segments over time",
+        "Every user sits in exactly one lifecycle segment each week (first rule that holds: churned, "
+        "not activated, dormant, resurrected, new, declining, power, habitual, casual).",
+        ("marts.segment_membership",),
+        _segment_sizes,
+    ),
+    SectionSpec(
+        "transitions",
+        "Last week's transitions",
+        "Where last week's members went this week: the matrix (share of the row; numbers are users) and "
+        "the largest moves between different segments.",
+        ("marts.segment_transition_matrix", "marts.segment_transitions"),
+        _transitions,
+    ),
+    SectionSpec(
+        "scorecard",
+        "Balanced scorecard",
+        "The latest complete week against the governed targets (seed scorecard_targets), four pillars: "
+        "engagement depth, value realisation, retention and support load.",
+        ("marts.balanced_scorecard",),
+        _scorecard,
+    ),
+    SectionSpec(
+        "activation",
+        "Activation and retention",
+        "Left: the share of each weekly signup cohort activated (every required milestone reached) within "
+        "the milestone window, for the cohorts whose window has closed since the events feed began. Right: "
+        "users grouped by their segment in an anchor week, the share taking a key action in each of the "
+        f"{RETENTION_HORIZON_WEEKS} weeks after it (pooled over {RETENTION_ANCHOR_WEEKS} anchor weeks).",
+        ("marts.dim_users", "marts.segment_membership", "marts.fct_user_engagement_weekly"),
+        _activation_and_retention,
+    ),
+    SectionSpec(
+        "churn",
+        "Churn model: calibration and lift",
+        "The churn model judged on the held-out (latest labelled) account snapshots: are its probabilities "
+        "right (calibration) and does it rank churners first (lift)?",
+        ("marts.churn_calibration", "marts.churn_risk_scores"),
+        _churn,
+    ),
+    SectionSpec(
+        "clusters",
+        "Behavioural clusters",
+        "Recently active users clustered on their behaviour; the centroid of each cluster (colour: how far "
+        "from the other clusters) and what happened to its users in the following weeks.",
+        ("marts.cluster_profiles",),
+        _clusters,
+    ),
+    SectionSpec(
+        "experiments",
+        "Experiment readout",
+        "Treatment minus control on activation and 4-week retention, with 95% intervals.",
+        ("marts.experiment_readout",),
+        _experiments,
+    ),
+)
+
+
+def build_sections(marts: Marts, context: Context | None) -> list[Section]:
+    """Every section, each rendered or marked "not built" / "error" on its own."""
+    sections = []
+    for spec in SECTIONS:
+        section = Section(spec.key, spec.title, spec.intro)
+        try:
+            marts.require(*spec.requires)
+            if context is None:
+                raise MissingMartError(["marts.fct_user_engagement_weekly"])
+            spec.build(marts, context, section)
+        except MissingMartError as exc:
+            section.missing = exc.missing
+            section.charts.clear()
+            section.tables.clear()
+        except (duckdb.Error, KeyError, ValueError) as exc:
+            section.error = f"{type(exc).__name__}: {exc}"
+            section.charts.clear()
+            section.tables.clear()
+        sections.append(section)
+    return sections
