@@ -44,7 +44,9 @@ class DbtProject:
             cmd += ["--vars", json.dumps(vars)]
         proc = subprocess.run(cmd, cwd=REPO, env=self.env(), capture_output=True, text=True, timeout=900)
         if check and proc.returncode != 0:
-            raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+            raise AssertionError(
+                f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+            )
         return proc
 
     def query(self, sql: str) -> list[tuple]:
@@ -64,9 +66,25 @@ def make_project(work: Path, raw_root: Path, db_name: str = "warehouse.duckdb") 
 
 def generate(out: Path, truth: Path, scale: float = 0.2, seed: int = 7, extra: tuple[str, ...] = ()) -> None:
     subprocess.run(
-        [str(BIN / "python"), "-m", "engagement.generate", "--scale", str(scale), "--seed", str(seed),
-         "--out", str(out), "--truth", str(truth), "--no-progress", *extra],
-        cwd=REPO, check=True, capture_output=True, text=True,
+        [
+            str(BIN / "python"),
+            "-m",
+            "engagement.generate",
+            "--scale",
+            str(scale),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--truth",
+            str(truth),
+            "--no-progress",
+            *extra,
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
     )
 
 

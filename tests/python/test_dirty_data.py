@@ -54,14 +54,17 @@ def test_every_raw_row_is_accounted_for(fixture_build):
 
 
 def test_duplicates_keep_the_earliest_copy(fixture_build):
-    (received, dropped), = fixture_build.query(
+    ((received, dropped),) = fixture_build.query(
         "select received_at, duplicate_rows_dropped from staging.stg_app__events where event_id = 'e_dup'"
     )
     assert dropped == 1
     assert received.hour == 12  # the first copy (received 3h after 09:00), not the retry 5h later
-    assert fixture_build.scalar(
-        "select duplicate_rows_dropped from staging.stg_app__experiment_assignments where user_id = 'u2'"
-    ) == 1
+    assert (
+        fixture_build.scalar(
+            "select duplicate_rows_dropped from staging.stg_app__experiment_assignments where user_id = 'u2'"
+        )
+        == 1
+    )
 
 
 def test_dirty_values_are_cleaned_by_documented_rules(fixture_build):
@@ -74,7 +77,9 @@ def test_dirty_values_are_cleaned_by_documented_rules(fixture_build):
     }
     assert events["e_future"][2] is True and events["e_future"][3] is True  # future clock -> received_at
     assert events["e_badjson"][4] is True and events["e_badjson"][5] is True  # malformed JSON -> null
-    assert events["e_emptyjson"][4] is False and events["e_emptyjson"][5] is True  # empty -> null, not malformed
+    assert (
+        events["e_emptyjson"][4] is False and events["e_emptyjson"][5] is True
+    )  # empty -> null, not malformed
     assert events["e_desktop"][1] == "desktop"  # new platform value kept
     assert events["e_blankuser"][0] is None  # blank user id -> null, anonymous id kept
     emails = dict(fixture_build.query("select user_id, email from staging.stg_app__users"))
@@ -84,9 +89,12 @@ def test_dirty_values_are_cleaned_by_documented_rules(fixture_build):
 
 def test_identities_are_stitched_and_resolved(fixture_build):
     # the pre-signup anonymous event belongs to the user who later identified on that device
-    assert fixture_build.scalar(
-        "select user_id from intermediate.int_anonymous_ids_stitched where anonymous_id = 'anon1'"
-    ) == "u1"
+    assert (
+        fixture_build.scalar(
+            "select user_id from intermediate.int_anonymous_ids_stitched where anonymous_id = 'anon1'"
+        )
+        == "u1"
+    )
     # user without account -> billing customer with the same domain? no: u3's domain globex.io -> account a2
     assert fixture_build.query(
         "select account_id, account_resolution from intermediate.int_users_stitched where user_id = 'u3'"
@@ -108,21 +116,30 @@ def test_identities_are_stitched_and_resolved(fixture_build):
 
 
 def test_events_outside_the_catalogue_are_kept_and_reported(fixture_build):
-    assert fixture_build.scalar(
-        "select sum(unmapped_events) from intermediate.int_user_days_active where user_id = 'u1'"
-    ) == 1
+    assert (
+        fixture_build.scalar(
+            "select sum(unmapped_events) from intermediate.int_user_days_active where user_id = 'u1'"
+        )
+        == 1
+    )
 
 
 def test_late_and_pre_signup_events_are_counted(fixture_build):
     # e_late was received 5 days after it occurred: it counts on the day it occurred
-    assert fixture_build.scalar(
-        "select sum(event_count) from intermediate.int_user_event_days_counted "
-        "where user_id = 'u2' and event_name = 'report_delivered' and activity_date = '2025-03-07'"
-    ) == 1
+    assert (
+        fixture_build.scalar(
+            "select sum(event_count) from intermediate.int_user_event_days_counted "
+            "where user_id = 'u2' and event_name = 'report_delivered' and activity_date = '2025-03-07'"
+        )
+        == 1
+    )
     # e_before_signup occurred 20 days before u2 signed up: dated at the signup
-    assert fixture_build.scalar(
-        "select min(first_event_at) from intermediate.int_user_event_days_counted where user_id = 'u2'"
-    ).isoformat() == "2025-03-04T09:00:00"
+    assert (
+        fixture_build.scalar(
+            "select min(first_event_at) from intermediate.int_user_event_days_counted where user_id = 'u2'"
+        ).isoformat()
+        == "2025-03-04T09:00:00"
+    )
 
 
 def test_money_in_other_currencies_and_minor_units(fixture_build):
@@ -132,3 +149,28 @@ def test_money_in_other_currencies_and_minor_units(fixture_build):
     )
     rate = fixture_build.scalar("select usd_per_unit from seeds.fx_rates where currency = 'JPY'")
     assert abs(float(mrr) - 9000 * rate) < 0.01
+
+
+def test_retention_var_drops_old_event_detail(fixture_build):
+    """Last in this module: it rebuilds the activity source of truth of the fixture with a retention."""
+    fixture_build.dbt(
+        "run",
+        "--select",
+        "int_user_event_days_counted",
+        "--full-refresh",
+        vars={"max_quarantine_rate": 1, "event_retention_days": 3},
+    )
+    as_of = fixture_build.scalar("select as_of_date from intermediate.int_build_context")
+    oldest = fixture_build.scalar("select min(activity_date) from intermediate.int_user_event_days_counted")
+    assert (as_of - oldest).days <= 3
+    # an incremental run with the var keeps the table trimmed too (post-hook), and never re-adds old days
+    fixture_build.dbt(
+        "run",
+        "--select",
+        "int_user_event_days_counted",
+        vars={"max_quarantine_rate": 1, "event_retention_days": 3},
+    )
+    assert (
+        fixture_build.scalar("select min(activity_date) from intermediate.int_user_event_days_counted")
+        == oldest
+    )

@@ -36,17 +36,22 @@ def test_exactly_one_segment_per_user_week_and_every_user_present(demo_build):
     )[0]
     assert users == demo_build.scalar("select count(*) from staging.stg_app__users")
     assert user_weeks == segments
-    assert demo_build.scalar(
-        "select count(*) from (select user_id, week_start from marts.segment_membership "
-        "where grain = 'user' group by all having count(*) > 1)"
-    ) == 0
+    assert (
+        demo_build.scalar(
+            "select count(*) from (select user_id, week_start from marts.segment_membership "
+            "where grain = 'user' group by all having count(*) > 1)"
+        )
+        == 0
+    )
 
 
 def test_segments_are_varied_and_move(demo_build):
-    current = dict(demo_build.query(
-        "select lifecycle_segment, count(*) from marts.segment_membership "
-        "where grain = 'user' and is_current_week group by all"
-    ))
+    current = dict(
+        demo_build.query(
+            "select lifecycle_segment, count(*) from marts.segment_membership "
+            "where grain = 'user' and is_current_week group by all"
+        )
+    )
     assert {"not_activated", "dormant"} <= set(current), current
     assert len(current) >= 5, current
     moved = demo_build.scalar(
