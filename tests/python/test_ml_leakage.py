@@ -8,10 +8,6 @@ snapshot dated on or before D, and the labels of those dated on or before D - ho
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -23,7 +19,6 @@ import pytest
 
 from engagement.ml.leakage import DIFF_COLUMNS, compare_snapshots, shift_raw_after
 
-REPO = Path(__file__).resolve().parents[2]
 HORIZON_DAYS = 90  # var churn_horizon_days of dbt_project.yml
 
 
@@ -103,65 +98,14 @@ def test_shift_raw_after_removes_rows_dated_on_or_after_the_cutoff(tmp_path: Pat
 # --------------------------------------------------------------------------- the two builds (slow)
 
 
-def _dbt(args: list[str], env: dict[str, str]) -> None:
-    dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt")
-    if dbt is None:
-        pytest.skip("dbt is not installed")
-    result = subprocess.run([dbt, *args], cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-
-
-def _build_snapshots(raw: Path, work: Path, name: str) -> pd.DataFrame:
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(work),
-        "DBT_TARGET_PATH": str(work / f"target_{name}"),
-        "DBT_LOG_PATH": str(work / f"logs_{name}"),
-        "ENGAGEMENT_DUCKDB_PATH": str(work / f"{name}.duckdb"),
-        "ENGAGEMENT_RAW_ROOT": str(raw),
-    }
-    _dbt(
-        [
-            "build",
-            "--select",
-            "+int_account_snapshots_featurized",
-            "--exclude-resource-type",
-            "test",
-            "--exclude-resource-type",
-            "unit_test",
-        ],
-        env,
-    )
-    with duckdb.connect(str(work / f"{name}.duckdb"), read_only=True) as con:
-        return con.sql("select * from intermediate.int_account_snapshots_featurized").df()
-
-
 @pytest.mark.slow
-def test_snapshots_do_not_change_when_data_after_the_prediction_date_shifts(tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
-    generated = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "engagement.generate",
-            "--scale",
-            "0.4",
-            "--seed",
-            "7",
-            "--out",
-            str(raw),
-            "--truth",
-            str(tmp_path / "truth"),
-            "--no-progress",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if generated.returncode != 0:
-        pytest.skip(f"generator not available: {generated.stderr[-500:]}")
-    shutil.copy(REPO / "profiles.yml.example", tmp_path / "profiles.yml")
+def test_snapshots_do_not_change_when_data_after_the_prediction_date_shifts(
+    demo_build, tmp_path: Path
+) -> None:
+    """The demo build (conftest) against a build of its raw data with everything dated from D on removed."""
+    from conftest import make_project
+
+    raw = demo_build.raw_root
     with duckdb.connect() as con:
         last = con.sql(
             f"select max(received_at) from read_parquet('{raw}/app/events/**/*.parquet')"
@@ -169,9 +113,21 @@ def test_snapshots_do_not_change_when_data_after_the_prediction_date_shifts(tmp_
     as_of_week = pd.Timestamp(last[0][0]).normalize().to_period("W-SUN").start_time
     cutoff = as_of_week - pd.Timedelta(weeks=16)  # a prediction date of both builds
     shift_raw_after(raw, tmp_path / "shifted", cutoff)
-
-    full = _build_snapshots(raw, tmp_path, "full")
-    shifted = _build_snapshots(tmp_path / "shifted", tmp_path, "shifted")
+    shifted_project = make_project(tmp_path / "work", tmp_path / "shifted")
+    shifted_project.dbt(
+        "build",
+        "--select",
+        "+int_account_snapshots_featurized",
+        "--exclude-resource-type",
+        "test",
+        "--exclude-resource-type",
+        "unit_test",
+    )
+    sql = "select * from intermediate.int_account_snapshots_featurized"
+    with duckdb.connect(str(demo_build.db_path), read_only=True) as con:
+        full = con.sql(sql).df()
+    with duckdb.connect(str(shifted_project.db_path), read_only=True) as con:
+        shifted = con.sql(sql).df()
 
     labels = ["is_churned_in_horizon", "is_downgraded_in_horizon", "horizon_weeks_observed"]
     features = [c for c in full.columns if c not in ("account_id", "as_of_date", *labels)]

@@ -10,7 +10,7 @@ events as (
 as_of as (
     select
         {% if var('as_of_date') -%}
-            cast('{{ var("as_of_date") }}' as date)
+            max(cast('{{ var("as_of_date") }}' as date))
         {%- else -%}
             cast(max(received_at) as date)
         {%- endif %} as as_of_date,

@@ -84,6 +84,27 @@ METRICS_COLUMNS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class ClusterModel:
+    """The fitted clustering, enough to assign new rows without refitting (see :func:`assign_clusters`).
+
+    - ``feature_columns``: every feature given to the fit, in order; ``kept``: those in the distance space.
+    - ``medians``: imputation value of each of ``feature_columns`` (NaN for an all-NaN column).
+    - ``mean`` / ``std``: standardisation of the ``kept`` features (population of the fit).
+    - ``centers``: ``(n_clusters, len(kept))`` centroids in standardised units; row ``c`` is cluster
+      ``cluster_ids[c]`` named ``cluster_names[c]``.
+    """
+
+    feature_columns: tuple[str, ...]
+    kept: tuple[str, ...]
+    medians: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    centers: np.ndarray
+    cluster_ids: np.ndarray
+    cluster_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ClusterResult:
     """Outputs of :func:`fit_clusters`.
 
@@ -93,11 +114,13 @@ class ClusterResult:
       original units, after median imputation), centroid_json; sorted by cluster_id.
     - ``metrics``: one row per k tried (k, silhouette, inertia, is_chosen); the chosen row also carries
       bootstrap_ari_mean, n_users, n_features_used and note.
+    - ``model``: the fitted :class:`ClusterModel` (``None`` on empty input).
     """
 
     assignments: pd.DataFrame
     profiles: pd.DataFrame
     metrics: pd.DataFrame
+    model: ClusterModel | None = None
 
 
 # --------------------------------------------------------------------------- public helpers
@@ -522,6 +545,95 @@ def _fit_clusters(
         row["n_features_used"] = len(kept) if chosen else pd.NA
         row["note"] = ("; ".join(dict.fromkeys(notes)) or None) if chosen else None
     metrics = _cast(pd.DataFrame(metric_rows), METRICS_COLUMNS)
-    return ClusterResult(
-        assignments=_cast(assignments, ASSIGNMENT_COLUMNS), profiles=profiles, metrics=metrics
+    model = ClusterModel(
+        feature_columns=tuple(columns),
+        kept=tuple(kept),
+        medians=medians,
+        mean=mean[keep],
+        std=std[keep],
+        centers=centers,
+        cluster_ids=ids.copy(),
+        cluster_names=tuple(names),
     )
+    return ClusterResult(
+        assignments=_cast(assignments, ASSIGNMENT_COLUMNS), profiles=profiles, metrics=metrics, model=model
+    )
+
+
+# --------------------------------------------------------------------------- applying a fitted model
+
+
+def standardise(model: ClusterModel, features: pd.DataFrame) -> np.ndarray:
+    """Rows of ``features`` in the model's distance space: median-imputed, z-scored ``kept`` features.
+
+    ``features`` needs ``user_id`` and every one of ``model.feature_columns`` (``ValueError`` otherwise).
+    """
+    _validate(features, model.feature_columns)
+    if not model.kept:
+        return np.zeros((len(features), 0))
+    index = [model.feature_columns.index(name) for name in model.kept]
+    raw = np.column_stack([as_float_array(features[name]) for name in model.kept])
+    imputed = np.where(np.isnan(raw), model.medians[index], raw)
+    return (imputed - model.mean) / model.std
+
+
+def assign_clusters(model: ClusterModel, features: pd.DataFrame) -> pd.DataFrame:
+    """Assign rows to the nearest centroid of a fitted model (no refit): the ``assignments`` columns.
+
+    Sorted by user_id; ties go to the centroid listed first in the model. Empty input gives an empty frame.
+    """
+    frame = features.assign(_key=features[ID_COLUMN].astype(str)).sort_values("_key", kind="mergesort")
+    z = standardise(model, frame)
+    if len(frame) == 0:
+        return _cast(pd.DataFrame(columns=list(ASSIGNMENT_COLUMNS)), ASSIGNMENT_COLUMNS)
+    distances = np.linalg.norm(z[:, None, :] - model.centers[None, :, :], axis=2)
+    nearest = np.argmin(distances, axis=1)
+    assignments = pd.DataFrame(
+        {
+            "user_id": frame["_key"].to_numpy(),
+            "cluster_id": model.cluster_ids[nearest],
+            "cluster_archetype": np.asarray(model.cluster_names, dtype=object)[nearest],
+            "distance_to_centroid": distances[np.arange(len(frame)), nearest],
+        }
+    )
+    return _cast(assignments, ASSIGNMENT_COLUMNS)
+
+
+def moved_features(
+    model: ClusterModel, current: pd.DataFrame, previous: pd.DataFrame, n_features: int = 3
+) -> pd.DataFrame:
+    """What moved: per user present in both frames, the ``n_features`` largest standardised changes.
+
+    The change of a feature is ``z(current) - z(previous)`` in the model's standardisation, so features
+    on different scales compare. Columns: user_id, then ``moved_feature_<i>`` (name) and
+    ``moved_feature_<i>_change`` (signed change, z units) for i = 1..n_features, largest absolute change
+    first (ties: feature order); a change of zero is not listed (null). Sorted by user_id.
+    """
+    if n_features < 1:
+        raise ValueError("n_features must be >= 1")
+    columns = ["user_id"] + [
+        name for i in range(1, n_features + 1) for name in (f"moved_feature_{i}", f"moved_feature_{i}_change")
+    ]
+    cur = current.assign(_key=current[ID_COLUMN].astype(str)).sort_values("_key", kind="mergesort")
+    prev = previous.assign(_key=previous[ID_COLUMN].astype(str)).set_index("_key")
+    cur = cur[cur["_key"].isin(prev.index)]
+    if len(cur) == 0 or not model.kept:
+        return pd.DataFrame(
+            {name: pd.Series(dtype="float64" if name.endswith("change") else "object") for name in columns}
+        )
+    prev = prev.loc[cur["_key"]].reset_index()
+    change = standardise(model, cur) - standardise(model, prev)
+    width = min(n_features, change.shape[1])
+    order = np.argsort(-np.abs(change), axis=1, kind="stable")[:, :width]
+    top = np.take_along_axis(change, order, axis=1)
+    names = np.asarray(model.kept, dtype=object)[order]
+    keep = np.abs(top) > 1e-12
+    out = pd.DataFrame({"user_id": cur["_key"].to_numpy()})
+    for i in range(n_features):
+        if i < width:
+            out[f"moved_feature_{i + 1}"] = np.where(keep[:, i], names[:, i], None)
+            out[f"moved_feature_{i + 1}_change"] = np.where(keep[:, i], top[:, i], np.nan)
+        else:
+            out[f"moved_feature_{i + 1}"] = None
+            out[f"moved_feature_{i + 1}_change"] = np.nan
+    return out[columns]

@@ -7,6 +7,7 @@ score or a segment is a reviewed parameter, never a literal buried in the logic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -167,3 +168,65 @@ class ClusterConfig:
                 raise ValueError(f"unknown feature roles {unknown}; expected some of {list(ROLES)}")
         if self.match_max_distance is not None and self.match_max_distance <= 0:
             raise ValueError("match_max_distance must be > 0 or None")
+
+
+# --------------------------------------------------------------------------- settings from dbt config
+
+
+def _setting(settings: Mapping[str, object], key: str, kind: type[int] | type[float]) -> int | float | None:
+    """``settings[key]`` as ``kind``; ``None`` when absent, null or blank. dbt renders vars in YAML config
+    as text, so ``"0.25"`` and ``0.25`` are both accepted; anything else raises ``ValueError``."""
+    value = settings.get(key)
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"setting {key!r} must be a number, got {value!r}")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {key!r} must be a number, got {value!r}") from exc
+    if kind is int:
+        if not number.is_integer():
+            raise ValueError(f"setting {key!r} must be a whole number, got {value!r}")
+        return int(number)
+    return number
+
+
+def churn_config_from_settings(settings: Mapping[str, object]) -> ChurnConfig:
+    """A :class:`ChurnConfig` from governed settings (the dbt model's YAML config).
+
+    Keys (all optional, absent or null = the dataclass default): ``test_fraction``,
+    ``risk_band_medium_min`` and ``risk_band_high_min`` (the two cut-offs of low/medium/high),
+    ``psi_alert_threshold``, ``random_state``.
+    """
+    kwargs: dict[str, object] = {}
+    for key, kind in (("test_fraction", float), ("psi_alert_threshold", float), ("random_state", int)):
+        value = _setting(settings, key, kind)
+        if value is not None:
+            kwargs[key] = value
+    medium = _setting(settings, "risk_band_medium_min", float)
+    high = _setting(settings, "risk_band_high_min", float)
+    if (medium is None) != (high is None):
+        raise ValueError("set both risk_band_medium_min and risk_band_high_min, or neither")
+    if medium is not None and high is not None:
+        kwargs["risk_band_cutoffs"] = (medium, high)
+    return ChurnConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def cluster_config_from_settings(settings: Mapping[str, object]) -> ClusterConfig:
+    """A :class:`ClusterConfig` from governed settings (the dbt model's YAML config).
+
+    Keys (all optional): ``k_min``, ``k_max``, ``n_bootstrap``, ``random_state`` and ``feature_roles``
+    (a mapping ``{feature: role}``).
+    """
+    kwargs: dict[str, object] = {}
+    for key in ("k_min", "k_max", "n_bootstrap", "random_state"):
+        value = _setting(settings, key, int)
+        if value is not None:
+            kwargs[key] = value
+    roles = settings.get("feature_roles")
+    if roles:
+        if not isinstance(roles, Mapping):
+            raise ValueError("feature_roles must be a mapping {feature: role}")
+        kwargs["feature_roles"] = {str(k): str(v) for k, v in roles.items()}
+    return ClusterConfig(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,325 @@
+"""One fit per build: run a model once and stack all its outputs into one typed, long Arrow table.
+
+A dbt Python model returns one table, but a fit has several outputs (scores, metrics, calibration,
+drift; or assignments, profiles, metrics). Refitting per output would multiply the cost and could even
+give outputs of different fits, so each dbt Python model calls one function here, which fits once and
+returns every output stacked: the column ``output_name`` says which output a row belongs to, the other
+columns are the union of the outputs' columns (null where they do not apply). Thin SQL marts split the
+table by ``output_name``.
+
+- :func:`churn_outputs`: :func:`engagement.ml.churn.fit_churn_model` on the account snapshots; the
+  score rows also carry the snapshots' labels so back-test rows can be judged.
+- :func:`cluster_outputs`: :func:`engagement.ml.clustering.fit_clusters` on the users of the
+  ``current`` week, then the same fitted model assigns the ``previous`` week (so a user's cluster change
+  is visible, with the features that moved most) and the ``baseline`` week (whose later outcomes measure
+  each cluster's business impact), without refitting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from engagement.ml.churn import LABEL_COLUMNS, ChurnResult, fit_churn_model
+from engagement.ml.clustering import (
+    ClusterResult,
+    assign_clusters,
+    fit_clusters,
+    moved_features,
+    period_stability,
+)
+from engagement.ml.config import ChurnConfig, ClusterConfig
+
+WEEK_ROLES: tuple[str, ...] = ("current", "previous", "baseline")
+N_MOVED_FEATURES = 3
+
+CHURN_OUTPUT_SCHEMA = pa.schema(
+    [
+        ("output_name", pa.string()),
+        ("model_version", pa.string()),
+        # scores
+        ("account_id", pa.string()),
+        ("as_of_date", pa.date32()),
+        ("split", pa.string()),
+        ("churn_probability", pa.float64()),
+        ("downgrade_probability", pa.float64()),
+        ("risk_band", pa.string()),
+        *[(name, pa.string()) for i in range(1, 4) for name in (f"driver_{i}", f"driver_{i}_direction")],
+        ("is_churned_in_horizon", pa.bool_()),
+        ("is_downgraded_in_horizon", pa.bool_()),
+        # metrics (label and model_name also key the calibration rows)
+        ("label", pa.string()),
+        ("model_name", pa.string()),
+        ("roc_auc", pa.float64()),
+        ("pr_auc", pa.float64()),
+        ("brier", pa.float64()),
+        ("ece", pa.float64()),
+        ("lift_top_decile", pa.float64()),
+        ("n_train", pa.int64()),
+        ("n_test", pa.int64()),
+        ("n_test_positive", pa.int64()),
+        ("train_start_date", pa.date32()),
+        ("train_end_date", pa.date32()),
+        ("test_start_date", pa.date32()),
+        ("test_end_date", pa.date32()),
+        ("calibration_method", pa.string()),
+        ("note", pa.string()),
+        # calibration
+        ("bin", pa.int64()),
+        ("bin_lower", pa.float64()),
+        ("bin_upper", pa.float64()),
+        ("mean_predicted", pa.float64()),
+        ("observed_rate", pa.float64()),
+        ("n", pa.int64()),
+        # drift (n_train and note shared with metrics)
+        ("feature", pa.string()),
+        ("psi", pa.float64()),
+        ("is_alert", pa.bool_()),
+        ("n_score", pa.int64()),
+    ]
+)
+
+CLUSTER_OUTPUT_BASE_SCHEMA = pa.schema(
+    [
+        ("output_name", pa.string()),
+        ("model_version", pa.string()),
+        # assignments
+        ("user_id", pa.string()),
+        ("week_start", pa.date32()),
+        ("week_role", pa.string()),
+        ("cluster_id", pa.int64()),
+        ("cluster_archetype", pa.string()),
+        ("distance_to_centroid", pa.float64()),
+        ("previous_cluster_id", pa.int64()),
+        ("previous_cluster_archetype", pa.string()),
+        ("has_cluster_changed", pa.bool_()),
+        *[
+            field
+            for i in range(1, N_MOVED_FEATURES + 1)
+            for field in ((f"moved_feature_{i}", pa.string()), (f"moved_feature_{i}_change", pa.float64()))
+        ],
+        # profiles (cluster_id and cluster_archetype shared), then one centroid column per feature
+        ("n_users", pa.int64()),
+        ("share", pa.float64()),
+        ("centroid_json", pa.string()),
+        # metrics (n_users shared)
+        ("k", pa.int64()),
+        ("silhouette", pa.float64()),
+        ("inertia", pa.float64()),
+        ("is_chosen", pa.bool_()),
+        ("bootstrap_ari_mean", pa.float64()),
+        ("n_features_used", pa.int64()),
+        ("period_ari", pa.float64()),
+        ("n_users_both_periods", pa.int64()),
+        ("changed_cluster_rate", pa.float64()),
+        ("note", pa.string()),
+    ]
+)
+
+
+# --------------------------------------------------------------------------- arrow conversion
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _as_date(value: object) -> dt.date | None:
+    if _is_missing(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def _column(values: pd.Series, kind: pa.DataType) -> pa.Array:
+    items = values.tolist()
+    if pa.types.is_date32(kind):
+        return pa.array([_as_date(v) for v in items], type=kind)
+    if pa.types.is_boolean(kind):
+        return pa.array([None if _is_missing(v) else bool(v) for v in items], type=kind)
+    if pa.types.is_integer(kind):
+        return pa.array([None if _is_missing(v) else int(v) for v in items], type=kind)
+    if pa.types.is_floating(kind):
+        return pa.array([None if _is_missing(v) else float(v) for v in items], type=kind)
+    return pa.array([None if _is_missing(v) else str(v) for v in items], type=kind)
+
+
+def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """``frame`` as an Arrow table of exactly ``schema`` (missing columns all null; NaN becomes null)."""
+    n_rows = len(frame)
+    arrays = []
+    for field in schema:
+        if field.name in frame.columns:
+            arrays.append(_column(frame[field.name], field.type))
+        else:
+            arrays.append(pa.nulls(n_rows, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _stack(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    frames = [part.assign(output_name=name) for name, part in parts.items() if len(part)]
+    if not frames:
+        return pd.DataFrame(columns=["output_name"])
+    return pd.concat([frame.astype(object) for frame in frames], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- churn
+
+
+def churn_outputs_table(snapshots: pd.DataFrame, result: ChurnResult) -> pa.Table:
+    """Stack a churn fit's outputs (``scores`` with the snapshots' labels, ``metrics``, ``calibration``,
+    ``drift``) into one table of :data:`CHURN_OUTPUT_SCHEMA`; every row carries the model_version."""
+    labels = snapshots[["account_id", "as_of_date", *LABEL_COLUMNS.values()]].assign(
+        account_id=lambda f: f["account_id"].astype(str),
+        _date=lambda f: pd.to_datetime(f["as_of_date"]).dt.normalize(),
+    )
+    scores = result.scores.assign(_date=pd.to_datetime(result.scores["as_of_date"]).dt.normalize())
+    scores = scores.merge(
+        labels.drop(columns="as_of_date"), on=["account_id", "_date"], how="left", validate="one_to_one"
+    ).drop(columns="_date")
+    stacked = _stack(
+        {
+            "scores": scores,
+            "metrics": result.metrics,
+            "calibration": result.calibration,
+            "drift": result.drift,
+        }
+    )
+    stacked["model_version"] = result.model_version
+    return to_arrow(stacked, CHURN_OUTPUT_SCHEMA)
+
+
+def churn_outputs(
+    snapshots: pd.DataFrame, feature_columns: Sequence[str], config: ChurnConfig | None = None
+) -> pa.Table:
+    """Fit the churn models once and return every output stacked (see :func:`churn_outputs_table`)."""
+    result = fit_churn_model(snapshots, feature_columns, config)
+    return churn_outputs_table(snapshots, result)
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def cluster_output_schema(feature_columns: Sequence[str]) -> pa.Schema:
+    """:data:`CLUSTER_OUTPUT_BASE_SCHEMA` plus one float centroid column per feature (profile rows)."""
+    clash = sorted(set(feature_columns) & set(CLUSTER_OUTPUT_BASE_SCHEMA.names))
+    if clash:
+        raise ValueError(f"feature names clash with output columns: {clash}")
+    fields = list(CLUSTER_OUTPUT_BASE_SCHEMA)
+    note = fields.pop()  # keep note last
+    return pa.schema([*fields, *[(name, pa.float64()) for name in feature_columns], note])
+
+
+def _cluster_model_version(config: ClusterConfig, features: Sequence[str], week: object) -> str:
+    payload = {
+        "config": {k: v for k, v in asdict(config).items() if k != "n_threads"},
+        "features": list(features),
+        "week": str(_as_date(week)),
+        "schema": "clusters-v1",
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return f"clusters-{digest[:12]}"
+
+
+def _week_of(frame: pd.DataFrame) -> object:
+    weeks = frame["week_start"].dropna().unique() if "week_start" in frame else []
+    if len(weeks) > 1:
+        raise ValueError("each week_role must have a single week_start")
+    return weeks[0] if len(weeks) else None
+
+
+def cluster_outputs(
+    features: pd.DataFrame,
+    feature_columns: Sequence[str],
+    config: ClusterConfig | None = None,
+    previous_profiles: pd.DataFrame | None = None,
+) -> pa.Table:
+    """Fit the clustering once on the ``current`` week and return every output stacked.
+
+    Args:
+        features: one row per user per ``week_role`` (``current``, ``previous``, ``baseline``; the last
+            two optional) with ``user_id``, ``week_start`` (one week per role) and the features.
+        feature_columns: the features to cluster on.
+        config: governed settings; defaults to :class:`ClusterConfig`.
+        previous_profiles: the previous run's profiles, to keep cluster ids and names stable.
+
+    Returns:
+        A table of :func:`cluster_output_schema` with ``output_name``:
+
+        - ``assignments``: one row per user per week role, assigned by the one fitted model (``current``
+          rows are the fit's own labels). ``current`` rows of users also in the ``previous`` week carry
+          ``previous_cluster_id`` / ``previous_cluster_archetype`` and ``has_cluster_changed``; when it
+          changed, the ``N_MOVED_FEATURES`` features with the largest standardised change (what moved).
+        - ``profiles``: the fit's profiles (centroids in original units, size, share, centroid_json).
+        - ``metrics``: one row per k tried; the chosen row adds ``period_ari`` (ARI between the current
+          and previous week's assignments of the users in both), ``n_users_both_periods`` and
+          ``changed_cluster_rate``.
+
+    Raises:
+        ValueError: unknown week roles, several weeks in one role, or a broken input contract.
+    """
+    config = config or ClusterConfig()
+    if "week_role" not in features.columns:
+        raise ValueError("features must have a week_role column")
+    unknown = sorted(set(features["week_role"].dropna().astype(str)) - set(WEEK_ROLES))
+    if unknown:
+        raise ValueError(f"unknown week roles {unknown}; expected some of {list(WEEK_ROLES)}")
+    schema = cluster_output_schema(feature_columns)
+    by_role = {role: features[features["week_role"] == role].reset_index(drop=True) for role in WEEK_ROLES}
+    current, previous = by_role["current"], by_role["previous"]
+    weeks = {role: _week_of(frame) for role, frame in by_role.items()}
+
+    result: ClusterResult = fit_clusters(current, feature_columns, config, previous_profiles)
+    model = result.model
+    assigned = {"current": result.assignments}
+    for role in ("previous", "baseline"):
+        assigned[role] = (
+            assign_clusters(model, by_role[role]) if model is not None else result.assignments.iloc[0:0]
+        )
+
+    tracked = assigned["current"].merge(
+        assigned["previous"][["user_id", "cluster_id", "cluster_archetype"]].rename(
+            columns={"cluster_id": "previous_cluster_id", "cluster_archetype": "previous_cluster_archetype"}
+        ),
+        on="user_id",
+        how="left",
+    )
+    in_both = tracked["previous_cluster_id"].notna()
+    tracked["has_cluster_changed"] = np.where(
+        in_both, tracked["cluster_id"] != tracked["previous_cluster_id"], None
+    )
+    if model is not None:
+        moved = moved_features(model, current, previous, N_MOVED_FEATURES)
+        changed_users = tracked.loc[tracked["has_cluster_changed"].eq(True), "user_id"]
+        tracked = tracked.merge(moved[moved["user_id"].isin(changed_users)], on="user_id", how="left")
+
+    assignment_rows = [tracked.assign(week_role="current", week_start=weeks["current"])]
+    for role in ("previous", "baseline"):
+        assignment_rows.append(assigned[role].assign(week_role=role, week_start=weeks[role]))
+    assignments = pd.concat([frame.astype(object) for frame in assignment_rows], ignore_index=True)
+
+    metrics = result.metrics.copy()
+    chosen = metrics["is_chosen"].astype(bool)
+    period_ari = period_stability(assigned["previous"], assigned["current"])
+    changed = tracked.loc[in_both, "has_cluster_changed"].astype(bool)
+    changed_rate = float(changed.mean()) if in_both.any() else math.nan
+    metrics["period_ari"] = np.where(chosen, period_ari, np.nan)
+    metrics["n_users_both_periods"] = np.where(chosen, int(in_both.sum()), None)
+    metrics["changed_cluster_rate"] = np.where(chosen, changed_rate, np.nan)
+
+    stacked = _stack({"assignments": assignments, "profiles": result.profiles, "metrics": metrics})
+    stacked["model_version"] = _cluster_model_version(config, feature_columns, weeks["current"])
+    return to_arrow(stacked, schema)
