@@ -51,15 +51,15 @@ def test_day_by_day_incremental_equals_full_refresh_and_reruns_are_idempotent(fe
     cut_points = [len(event_files) - 12, len(event_files) - 7, len(event_files) - 6, len(event_files)]
     copy_feed(work / "full", daily.raw_root, event_files[: cut_points[0]])
     daily.dbt("seed")
-    daily.dbt("run", "--exclude", "path:python_models", "path:models/marts/ml")
+    daily.dbt("run")
     for cut in cut_points[1:]:
         copy_feed(work / "full", daily.raw_root, event_files[:cut])
-        daily.dbt("run", "--exclude", "path:python_models", "path:models/marts/ml")
+        daily.dbt("run")
     incremental = snapshot(daily.db_path)
 
     full = make_project(work / "full_refresh", work / "full")
     full.dbt("seed")
-    full.dbt("run", "--full-refresh", "--exclude", "path:python_models", "path:models/marts/ml")
+    full.dbt("run", "--full-refresh")
     refreshed = snapshot(full.db_path)
 
     assert incremental.keys() == refreshed.keys()
@@ -72,5 +72,5 @@ def test_day_by_day_incremental_equals_full_refresh_and_reruns_are_idempotent(fe
     assert len(refreshed["staging.stg_app__events"]) > 1000
 
     # a second run with no new data changes nothing (idempotency)
-    daily.dbt("run", "--exclude", "path:python_models", "path:models/marts/ml")
+    daily.dbt("run")
     assert snapshot(daily.db_path) == incremental

@@ -41,8 +41,10 @@ matched as (
     inner join playbook
         on
             membership.grain = playbook.grain
-            and playbook.segment_type = 'lifecycle_segment'
-            and membership.lifecycle_segment = playbook.segment
+            and (
+                (playbook.segment_type = 'lifecycle_segment' and membership.lifecycle_segment = playbook.segment)
+                or (playbook.segment_type = 'risk_band' and membership.risk_band = playbook.segment)
+            )
     left join accounts
         on membership.account_id = accounts.account_id
 ),

@@ -16,8 +16,27 @@ accounts as (
     select * from {{ ref('dim_accounts') }}
 ),
 
+user_clusters as (
+    select * from {{ ref('user_clusters') }}
+),
+
+churn_risk_scores as (
+    select * from {{ ref('churn_risk_scores') }}
+),
+
 build_context as (
     select * from {{ ref('int_build_context') }}
+),
+
+-- each prediction holds from its date until the account's next prediction
+risk_periods as (
+    select
+        account_id,
+        as_of_date as valid_from,
+        lead(as_of_date) over (partition by account_id order by as_of_date) as valid_until,
+        churn_probability,
+        risk_band,
+    from churn_risk_scores
 ),
 
 role_mix as (
@@ -99,10 +118,22 @@ membership as (
         unioned.admin_user_rate,
         unioned.is_marketing_opt_in,
         coalesce(accounts.has_csm_owner, false) as has_csm_owner,
+        user_clusters.cluster_archetype,
+        risk_periods.risk_band,
+        risk_periods.churn_probability,
     from unioned
     cross join build_context
     left join accounts
         on unioned.account_id = accounts.account_id
+    left join user_clusters
+        on
+            unioned.user_id = user_clusters.user_id
+            and unioned.week_start = user_clusters.week_start
+    left join risk_periods
+        on
+            unioned.account_id = risk_periods.account_id
+            and unioned.week_start >= risk_periods.valid_from
+            and (unioned.week_start < risk_periods.valid_until or risk_periods.valid_until is null)
 )
 
 select * from membership

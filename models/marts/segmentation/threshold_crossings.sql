@@ -1,5 +1,5 @@
 {#- The automation trigger feed: members that entered a lifecycle segment or changed engagement tier in
-    the as-of week, with the reason that placed them there. -#}
+    the as-of week, and accounts whose churn risk band changed, with the reason. -#}
 
 with
 
@@ -14,11 +14,13 @@ build_context as (
 history as (
     select
         membership.*,
-        lag(membership.engagement_tier) over (
-            partition by membership.grain, membership.user_id, membership.account_id
-            order by membership.week_start
-        ) as previous_engagement_tier,
+        lag(membership.engagement_tier) over member_history as previous_engagement_tier,
+        lag(membership.risk_band) over member_history as previous_risk_band,
     from membership
+    window member_history as (
+        partition by membership.grain, membership.user_id, membership.account_id
+        order by membership.week_start
+    )
 ),
 
 this_week as (
@@ -52,6 +54,20 @@ crossings as (
         engagement_tier_reason as reason,
     from this_week
     where previous_engagement_tier != engagement_tier
+    union all
+    select
+        grain,
+        week_start,
+        user_id,
+        account_id,
+        'risk_band' as crossing_type,
+        previous_risk_band as from_value,
+        risk_band as to_value,
+        'churn probability ' || cast(round(churn_probability, 3) as {{ dbt.type_string() }}) as reason,
+    from this_week
+    where
+        grain = 'account'
+        and previous_risk_band != risk_band
 ),
 
 dated as (
