@@ -42,14 +42,17 @@ generate: $(VENV)/.installed  ## (re)generate the demo data (SCALE=1.0 SEED=42)
 	$(MAKE) $(ENGAGEMENT_RAW_ROOT)/.generated
 
 build: $(VENV)/.installed profiles.yml  ## dbt build on whatever is in ENGAGEMENT_RAW_ROOT
+	mkdir -p $(dir $(ENGAGEMENT_DUCKDB_PATH))
 	$(BIN)/dbt build
 
 run: $(VENV)/.installed profiles.yml $(ENGAGEMENT_RAW_ROOT)/.generated  ## set up, generate demo data, dbt build
+	mkdir -p $(dir $(ENGAGEMENT_DUCKDB_PATH))
 	$(BIN)/dbt build
 
 lint: $(VENV)/.installed profiles.yml  ## ruff + sqlfluff
 	$(BIN)/ruff check src tests python_models
-	$(BIN)/sqlfluff lint models analyses tests macros
+	# sqlfluff's dbt templater compiles the project: give it a throwaway warehouse file
+	ENGAGEMENT_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint models analyses tests macros
 
 test: $(VENV)/.installed profiles.yml lint  ## the whole test suite
 	$(BIN)/pytest

@@ -60,30 +60,34 @@
 {%- endmacro %}
 
 {#
-    The engagement tier rules (go-to-market archetypes), in priority order, same shape as lifecycle_rules.
-    Inputs: active_weeks_l4, feature_breadth_rate, days_to_first_value, advanced_features_adopted_to_date,
-    tenure_weeks and `thresholds`.
+    The engagement tier rules (go-to-market archetypes), in priority order, same shape as lifecycle_rules:
+    power_user = high frequency (key actions l28) and broad use; early_adopter = fast time-to-value and
+    advanced features; renewer = steady weekly use; explorer = the rest (irregular, shallow).
+    Inputs: key_actions_l28, features_adopted_to_date, days_to_first_value,
+    advanced_features_adopted_to_date, active_weeks_l4 and `thresholds`.
 #}
 {% macro engagement_tier_rules() %}
     {% set text = dbt.type_string() %}
     {{ return([
         ['power_user',
-            'active_weeks_l4 >= thresholds.power_min_active_weeks'
-            ~ ' and feature_breadth_rate >= thresholds.power_min_breadth_rate',
-            "'active ' || cast(active_weeks_l4 as " ~ text ~ ") || ' of 4 weeks, core breadth '"
-            ~ " || cast(round(feature_breadth_rate, 2) as " ~ text ~ ") || ' >= power_min_breadth_rate '"
-            ~ " || cast(thresholds.power_min_breadth_rate as " ~ text ~ ")"],
+            'key_actions_l28 >= thresholds.power_min_key_actions_l28'
+            ~ ' and features_adopted_to_date >= thresholds.power_min_features_adopted',
+            "'key actions l28 ' || cast(key_actions_l28 as " ~ text ~ ") || ' >= power_min_key_actions_l28 '"
+            ~ " || cast(thresholds.power_min_key_actions_l28 as " ~ text ~ ") || ', features used '"
+            ~ " || cast(features_adopted_to_date as " ~ text ~ ") || ' >= power_min_features_adopted '"
+            ~ " || cast(thresholds.power_min_features_adopted as " ~ text ~ ")"],
         ['early_adopter',
             'days_to_first_value <= thresholds.early_adopter_max_days_to_value'
-            ~ ' and advanced_features_adopted_to_date > 0',
+            ~ ' and advanced_features_adopted_to_date >= thresholds.early_adopter_min_advanced_features',
             "'first value after ' || cast(round(days_to_first_value, 1) as " ~ text ~ ")"
             ~ " || ' days <= early_adopter_max_days_to_value '"
-            ~ " || cast(thresholds.early_adopter_max_days_to_value as " ~ text ~ ") || ' and advanced features used'"],
+            ~ " || cast(thresholds.early_adopter_max_days_to_value as " ~ text ~ ") || ', advanced features '"
+            ~ " || cast(advanced_features_adopted_to_date as " ~ text ~ ") || ' >= '"
+            ~ " || cast(thresholds.early_adopter_min_advanced_features as " ~ text ~ ")"],
         ['renewer',
-            'tenure_weeks >= thresholds.renewer_min_tenure_weeks'
-            ~ ' and active_weeks_l4 >= thresholds.habitual_min_active_weeks',
-            "'tenure ' || cast(tenure_weeks as " ~ text ~ ") || ' weeks >= renewer_min_tenure_weeks '"
-            ~ " || cast(thresholds.renewer_min_tenure_weeks as " ~ text ~ ") || ', steady use'"],
+            'active_weeks_l4 >= thresholds.renewer_min_active_weeks',
+            "'active ' || cast(active_weeks_l4 as " ~ text ~ ") || ' of last 4 weeks >= renewer_min_active_weeks '"
+            ~ " || cast(thresholds.renewer_min_active_weeks as " ~ text ~ ")"],
         ['explorer', 'true', "'none of power_user, early_adopter, renewer'"],
     ]) }}
 {% endmacro %}
