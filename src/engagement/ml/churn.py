@@ -28,7 +28,8 @@ model refit on train + test when ``config.refit_on_all_labelled`` (default), els
 Drivers (churn main model): for each feature, the change in predicted probability when the row's value
 is replaced by the median of the data that model was fit on; the top three by absolute effect, with
 direction (``raises_risk`` when the row's own value pushes the probability up). Features with no effect
-are not listed (the driver columns are then null).
+are not listed (the driver columns are then null). Drivers are computed for the ``test`` and ``score``
+rows only (the rows people read); ``train`` rows carry none.
 
 Fallbacks (no crash; recorded in ``metrics.note`` / ``drift.note``):
 - a single class in a label's training rows: constant prior model (logistic and main);
@@ -607,8 +608,10 @@ def _fit_churn(snapshots: pd.DataFrame, features: list[str], config: ChurnConfig
         probabilities[label] = probability
 
         if label == "churn":
+            # Drivers explain the rows people read: the held-out back-test and the current scores.
+            # Training rows carry none (they were most of the driver cost: a prediction per feature).
             for rows, model, fit_rows in (
-                (labelled_rows, main, train),
+                (split == "test", main, train),
                 (score_rows, score_model, score_fit_rows),
             ):
                 if model is not None and rows.any():
