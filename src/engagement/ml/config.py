@@ -33,8 +33,9 @@ ROLES: tuple[str, ...] = ("trend", "time_to_value", "dormancy", "collaboration",
 def thread_limit(n_threads: int | None) -> AbstractContextManager[object]:
     """Cap native (OpenMP/BLAS) threads while fitting; ``None`` leaves the libraries' default (all cores).
 
-    The default of 1 avoids oversubscription next to DuckDB's own threads and is much faster on the
-    small-to-medium frames this project fits; results do not depend on it.
+    Results do not depend on it. Measured on 10.9M events (benchmark data, 2 cores): the churn fit
+    (30k snapshots) took 18.6 s on 1 thread and 14.2 s on all, so it uses all; the clustering fit
+    (77k users) took 4.3 s on 1 thread and 5.9 s on all, so it keeps 1.
     """
     return threadpool_limits(limits=n_threads) if n_threads is not None else nullcontext()
 
@@ -69,6 +70,8 @@ class ChurnConfig:
             positives, but inflated probabilities).
         hgb_*: HistGradientBoostingClassifier settings (early stopping off, for determinism);
             ``hgb_min_samples_leaf`` is capped at a tenth of the training rows (min 2), with a note.
+            100 rounds at learning rate 0.1 scored like 200 at 0.05 on 10.9M events (test ROC AUC churn
+            0.648 vs 0.651, downgrade 0.731 vs 0.732) in half the time.
         refit_on_all_labelled: when ``True`` the models that score the unlabelled ``score`` rows are
             refit on train + test; train and test rows are always scored by the train-only model.
         n_threads: native threads while fitting (see :func:`thread_limit`); not part of model_version.
@@ -89,13 +92,13 @@ class ChurnConfig:
     isotonic_min_minority: int = 100
     logistic_c: float = 1.0
     logistic_class_weight: str | None = None
-    hgb_max_iter: int = 200
-    hgb_learning_rate: float = 0.05
+    hgb_max_iter: int = 100
+    hgb_learning_rate: float = 0.1
     hgb_max_leaf_nodes: int = 15
     hgb_min_samples_leaf: int = 20
     hgb_l2_regularization: float = 1.0
     refit_on_all_labelled: bool = True
-    n_threads: int | None = 1
+    n_threads: int | None = None
     random_state: int = 42
 
     def __post_init__(self) -> None:
