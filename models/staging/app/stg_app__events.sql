@@ -9,16 +9,30 @@
 {#- The feed's largest table, incremental by received_at. One row per event_id: the earliest received
     copy, with the number of further copies dropped.
     Full refresh: ids are counted once; only the few ids that arrived more than once are ordered.
-    Incremental: the rows received since the high-water mark minus var('event_lookback_days') (files
-    outside that window are skipped by their statistics) name the ids to redo. For each, the copy count
-    comes from a narrow count over the whole feed; the kept copy is the row already stored when it was
-    received before the window (it was the earliest then and nothing earlier can arrive), else the
-    earliest copy inside the window. So the table always equals a full refresh. -#}
+    Incremental: the rows received since the high-water mark minus var('event_lookback_days') (a literal,
+    so files outside that window are skipped by their statistics) name the ids to redo. For each, the
+    copy count comes from the feed's copies of those ids (matched on the id alone, then checked); the
+    kept copy is the row already stored when it was received before the window (it was the earliest
+    then and nothing earlier can arrive), else the earliest copy inside the window. So the table always
+    equals a full refresh. -#}
+
+{%- if is_incremental() %}
+    {#- A join against {{ this }} instead of this literal would read the whole feed. -#}
+    {%- set high_water_mark = run_query(
+        'select cast(' ~ dbt.dateadd('day', -var('event_lookback_days'), 'max(received_at)')
+        ~ ' as varchar) from ' ~ this
+    ).columns[0].values()[0] %}
+    {%- set reprocess_from = "cast('" ~ high_water_mark ~ "' as " ~ dbt.type_timestamp() ~ ")"
+        if high_water_mark is not none else 'null' %}
+{%- endif %}
 
 with
 
 events as (
     select * from {{ source('app', 'events') }}
+    {%- if is_incremental() %}
+        where received_at >= {{ reprocess_from }} or {{ reprocess_from }} is null
+    {%- endif %}
 ),
 
 checked as (
@@ -28,7 +42,7 @@ checked as (
     from events
 ),
 
-parsed as {{ materialized_cte() }} (
+cleaned as {{ materialized_cte() }} (
     select
         trim(event_id) as event_id,
         {{ clean_id('user_id') }} as user_id,
@@ -48,53 +62,44 @@ parsed as {{ materialized_cte() }} (
         or occurred_at > {{ dbt.dateadd('minute', var('clock_skew_tolerance_minutes'), 'received_at') }}
             as is_clock_skewed,
         {{ parse_json_object('properties') }} as properties,
-        properties as raw_properties,
+        {{ parse_json_object('properties') }} is null and trim(coalesce(properties, '')) != ''
+            as has_malformed_properties,
     from checked
     where quarantine_reason is null
 ),
 
-cleaned as (
-    select
-        *,
-        properties is null and trim(coalesce(raw_properties, '')) != '' as has_malformed_properties,
-    from parsed
-),
-
 {%- set output_columns = ['event_id', 'user_id', 'anonymous_id', 'account_id', 'event_name', 'platform',
     'occurred_at', 'received_at', 'event_at', 'is_clock_skewed', 'properties', 'has_malformed_properties'] %}
-{%- set copy_order = 'received_at, occurred_at, event_name, raw_properties' %}
+{#- The earliest copy; ties broken on every other output column, so the kept row is always the same. -#}
+{%- set copy_order = 'received_at, occurred_at, event_name, user_id, anonymous_id, account_id, platform, '
+    ~ 'properties, has_malformed_properties' %}
 
 {% if is_incremental() %}
 
-    high_water_mark as (
-        select {{ dbt.dateadd('day', -var('event_lookback_days'), 'max(received_at)') }} as reprocess_from,
-        from {{ this }}
-    ),
-
-    window_rows as (
-        select cleaned.*,
-        from cleaned
-        inner join high_water_mark
-            on cleaned.received_at >= high_water_mark.reprocess_from
-    ),
-
     arrived_ids as (
         select distinct event_id
-        from window_rows
+        from cleaned
+    ),
+
+    feed_copies as {{ materialized_cte() }} (
+        select
+            feed.event_id,
+            feed.user_id,
+            feed.anonymous_id,
+            feed.event_name,
+            feed.received_at,
+        from {{ source('app', 'events') }} as feed
+        inner join arrived_ids
+            on trim(feed.event_id) = arrived_ids.event_id
     ),
 
     copy_counts as (
         select
-            valid_ids.event_id,
+            trim(event_id) as event_id,
             count(*) as copies_received,
-        from (
-            select trim(event_id) as event_id,
-            from events
-            where {{ quarantine_reason('app.events') }} is null
-        ) as valid_ids
-        inner join arrived_ids
-            on valid_ids.event_id = arrived_ids.event_id
-        group by valid_ids.event_id
+        from feed_copies
+        where {{ quarantine_reason('app.events') }} is null
+        group by trim(event_id)
     ),
 
     stored_before_window as (
@@ -105,15 +110,14 @@ cleaned as (
         from {{ this }} as stored
         inner join arrived_ids
             on stored.event_id = arrived_ids.event_id
-        inner join high_water_mark
-            on stored.received_at < high_water_mark.reprocess_from
+        where stored.received_at < {{ reprocess_from }}
     ),
 
     window_ranked as (
         select
             *,
             row_number() over (partition by event_id order by {{ copy_order }}) as copy_number,
-        from window_rows
+        from cleaned
     ),
 
     kept_copies as (
