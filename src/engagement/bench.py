@@ -1,6 +1,7 @@
 """Benchmark: generate data at several scales and time the real `dbt build` against DuckDB's own floor.
 
-    python -m engagement.bench --scales 2 19 55 [--work data/bench] [--json reports/bench/latest.json]
+    python -m engagement.bench --scales 0.02 2 19 55 [--work data/bench] [--json reports/bench/latest.json]
+    python -m engagement.bench --show reports/benchmarks/<saved run>.json
 
 Per scale it prints and saves: events, full `dbt build` wall time and peak memory (whole process tree),
 the ten slowest nodes (dbt run_results), the Python models' times, the incremental build time for one
@@ -161,15 +162,24 @@ def python_model_names() -> set[str]:
 
 
 def print_table(rows: list[dict]) -> None:
+    """The per-scale table. Linearity is read from "marginal s/M": the extra seconds per extra million
+    events from the previous scale (s/M events also carries the DAG's fixed cost, so it falls with scale)."""
     header = (f"{'scale':>6} {'events':>11} {'full s':>7} {'peak GiB':>8} {'incr s':>7} {'floor s':>7} "
-              f"{'full/floor':>10} {'path/floor':>10} {'s/M events':>10}")
+              f"{'full/floor':>10} {'path/floor':>10} {'s/M events':>10} {'marginal s/M':>12}")
     print(header)
     print("-" * len(header))
-    for row in rows:
+    previous = None
+    for row in sorted(rows, key=lambda r: r["events"]):
+        marginal = "-"
+        if previous and row["events"] > previous["events"]:
+            extra_seconds = row["full_build_seconds"] - previous["full_build_seconds"]
+            marginal = f"{extra_seconds / ((row['events'] - previous['events']) / 1e6):.2f}"
+        path = row.get("floor_path_over_floor", "-")
         print(f"{row['scale']:>6g} {row['events']:>11,} {row['full_build_seconds']:>7} "
               f"{row['full_build_peak_gib']:>8} {row['incremental_day_seconds']:>7} "
-              f"{row['floor_seconds']:>7} {row['full_over_floor']:>10} {row['floor_path_over_floor']:>10} "
-              f"{row['seconds_per_million_events']:>10}")
+              f"{row['floor_seconds']:>7} {row['full_over_floor']:>10} {path:>10} "
+              f"{row['seconds_per_million_events']:>10} {marginal:>12}")
+        previous = row
     print(f"path/floor: the models doing the floor's work ({', '.join(FLOOR_PATH)}) over the floor")
     for row in rows:
         print(f"\nscale {row['scale']:g}: slowest nodes")
@@ -186,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=REPO / "data" / "bench")
     parser.add_argument("--json", type=Path, default=REPO / "reports" / "bench" / "latest.json")
+    parser.add_argument("--show", type=Path, help="print the table of a saved run (e.g. a baseline) and stop")
     args = parser.parse_args(argv)
+    if args.show:
+        print_table(json.loads(args.show.read_text())["results"])
+        return 0
     rows = []
     for scale in args.scales:
         print(f"== scale {scale:g}", file=sys.stderr, flush=True)

@@ -26,24 +26,8 @@
         if high_water_mark is not none else 'null' %}
 {%- endif %}
 
-with
-
-events as (
-    select * from {{ source('app', 'events') }}
-    {%- if is_incremental() %}
-        where received_at >= {{ reprocess_from }} or {{ reprocess_from }} is null
-    {%- endif %}
-),
-
-checked as (
-    select
-        *,
-        {{ quarantine_reason('app.events') }} as quarantine_reason,
-    from events
-),
-
-cleaned as {{ materialized_cte() }} (
-    select
+{#- Cleaning of a raw event row, applied to the feed and (full refresh) to the repeated ids' copies. -#}
+{%- set cleaned_columns %}
         trim(event_id) as event_id,
         {{ clean_id('user_id') }} as user_id,
         {{ clean_id('anonymous_id') }} as anonymous_id,
@@ -64,6 +48,26 @@ cleaned as {{ materialized_cte() }} (
         {{ parse_json_object('properties') }} as properties,
         {{ parse_json_object('properties') }} is null and trim(coalesce(properties, '')) != ''
             as has_malformed_properties,
+{%- endset %}
+
+with
+
+events as (
+    select * from {{ source('app', 'events') }}
+    {%- if is_incremental() %}
+        where received_at >= {{ reprocess_from }} or {{ reprocess_from }} is null
+    {%- endif %}
+),
+
+checked as (
+    select
+        *,
+        {{ quarantine_reason('app.events') }} as quarantine_reason,
+    from events
+),
+
+cleaned as {{ materialized_cte() if is_incremental() }} (
+    select {{ cleaned_columns }}
     from checked
     where quarantine_reason is null
 ),
@@ -138,22 +142,31 @@ cleaned as {{ materialized_cte() }} (
 
 {% else %}
 
-    copy_counts as (
+    {#- Full refresh: nothing is held in memory but the repeated ids. The feed streams through once,
+        minus those ids; their copies are read again by id and ranked. -#}
+    copy_counts as {{ materialized_cte() }} (
         select
-            event_id,
+            trim(event_id) as event_id,
             count(*) as copies_received,
-        from cleaned
-        group by event_id
+        from {{ source('app', 'events') }}
+        where {{ quarantine_reason('app.events') }} is null
+        group by trim(event_id)
         having count(*) > 1
+    ),
+
+    repeated_copies as (
+        select {{ cleaned_columns }}
+        from {{ source('app', 'events') }}
+        where
+            trim(event_id) in (select copy_counts.event_id from copy_counts)
+            and {{ quarantine_reason('app.events') }} is null
     ),
 
     repeated_ranked as (
         select
-            cleaned.*,
-            row_number() over (partition by cleaned.event_id order by {{ copy_order }}) as copy_number,
-        from cleaned
-        inner join copy_counts
-            on cleaned.event_id = copy_counts.event_id
+            *,
+            row_number() over (partition by event_id order by {{ copy_order }}) as copy_number,
+        from repeated_copies
     ),
 
     kept_copies as (
