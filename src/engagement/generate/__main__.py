@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from engagement.generate.catalog import MILESTONES, PRODUCTS
 from engagement.generate.config import LAYOUTS, GeneratorConfig
 from engagement.generate.simulation import generate
 
@@ -53,6 +54,44 @@ def parse_args(argv: list[str] | None = None) -> GeneratorConfig:
         help="events as app/events/events_YYYY-MM-DD.parquet (files) or "
         "app/events/date=YYYY-MM-DD/part-0.parquet (hive)",
     )
+    parser.add_argument(
+        "--product",
+        choices=tuple(PRODUCTS),
+        default="demo",
+        help="whose catalogue: demo (project management, mostly USD) or alt (shift scheduling: other "
+        "event and feature names, EUR/GBP/JPY/CHF, no USD); same contract, same simulation",
+    )
+    defects = parser.add_argument_group(
+        "feed defects", "reproduce broken feeds; the truth manifest records them"
+    )
+    defects.add_argument(
+        "--silent-milestone",
+        choices=MILESTONES,
+        default=None,
+        help="tracking gap: the events the tracking plan maps to this milestone never reach app/events "
+        "(users still reach it and go on using the product)",
+    )
+    defects.add_argument(
+        "--outage-days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="feed outage: nothing that occurred in the last N days is delivered, while earlier events "
+        "keep arriving late on each of those days (default 0)",
+    )
+    defects.add_argument(
+        "--stop-event",
+        default=None,
+        metavar="NAME",
+        help="a tracked event that stops firing after --stop-after (an event of the product's tracking plan)",
+    )
+    defects.add_argument(
+        "--stop-after",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last day --stop-event fires",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     args = parser.parse_args(argv)
     try:
@@ -66,6 +105,11 @@ def parse_args(argv: list[str] | None = None) -> GeneratorConfig:
             weeks=args.weeks,
             layout=args.layout,
             progress=not args.no_progress,
+            product=args.product,
+            silent_milestone=args.silent_milestone,
+            outage_days=args.outage_days,
+            stop_event=args.stop_event,
+            stop_after=args.stop_after,
         )
     except ValueError as exc:
         parser.error(str(exc))

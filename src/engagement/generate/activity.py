@@ -12,25 +12,13 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from engagement.generate import catalog as cat
-from engagement.generate.archetypes import ADVANCED_EVENT_MASK, profile_array
+from engagement.generate.archetypes import advanced_event_mask, profile_array
 from engagement.generate.arrays import group_cumsum, ranks_within, uuid_chars
 from engagement.generate.config import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, US_PER_SECOND, GeneratorConfig
 from engagement.generate.population import Users
 
 ACTIVITY_SCALE = 0.43
 """Global calibration of daily activity (sets the overall event volume)."""
-N_CATALOG = len(cat.TRACKING_PLAN)
-SESSION_STARTED = cat.EVENT_CODE["session_started"]
-SIGNUP_COMPLETED = cat.EVENT_CODE["signup_completed"]
-PAGE_VIEWED = cat.EVENT_CODE["page_viewed"]
-IS_KEY_ACTION = np.array(
-    [e.is_key_action for e in cat.TRACKING_PLAN] + [False] * len(cat.UNKNOWN_EVENT_NAMES)
-)
-SERVER_SIDE = np.array([e.server_side for e in cat.TRACKING_PLAN])
-UNLOCK_STAGE = np.array([e.unlock_stage for e in cat.TRACKING_PLAN])
-STAGE_ALLOWED = np.arange(len(cat.MILESTONES) + 1)[:, None] >= UNLOCK_STAGE[None, :]
-"""``[stage, event]``: may the event be sampled as ordinary usage after ``stage`` milestones?"""
-
 PROP_PLAN, PROP_PAGE = range(2)
 PROPS_OK, PROPS_EMPTY = range(2)
 """``props_kind``: 0 valid JSON, 1 empty string, 2 + i the i-th malformed text."""
@@ -160,7 +148,10 @@ def build_anonymous_traffic(cfg: GeneratorConfig, users: Users, rng: np.random.G
     cap = np.where(is_user, users.created_us[np.minimum(anon[e_visit], n - 1)] - US_PER_SECOND, occurred)
     occurred = np.minimum(occurred, cap)
     received = occurred + (rng.exponential(1.5, size=occurred.size) * US_PER_SECOND).astype(np.int64) + 50_000
-    code = np.where(e_rank == 0, SESSION_STARTED, PAGE_VIEWED)
+    product = cfg.catalog
+    code = np.where(
+        e_rank == 0, product.event_code[product.session_event], product.event_code[product.page_event]
+    )
     page = rng.integers(0, len(cat.PAGE_PATHS), size=occurred.size)
     keep = occurred >= cfg.start_us - US_PER_DAY
     order = np.argsort(occurred[keep], kind="stable")
@@ -211,6 +202,8 @@ def simulate_day(
 ) -> DayResult:
     """Every event of simulated day ``day`` (identified sessions, milestones, anonymous visits)."""
     n = users.n
+    product = cfg.catalog
+    n_catalog = len(product.tracking_plan)
     arch = users.archetype.astype(np.int64)
     weekend = (cfg.start.weekday() + day) % 7 >= 5
     has_acc = users.account >= 0
@@ -271,14 +264,14 @@ def simulate_day(
 
     # 3. what each event is: stage-gated, archetype- and user-weighted
     stage = (users.milestone_day[act] < day).sum(axis=1)
-    w = users.weights[act] * STAGE_ALLOWED[stage]
+    w = users.weights[act] * product.stage_allowed[stage]
     boost = 1.0 + _BOOST[a_arch] * np.exp(-tenure[act] / _BOOST_TAU[a_arch])
-    w[:, ADVANCED_EVENT_MASK] *= boost[:, None]
+    w[:, advanced_event_mask(product)] *= boost[:, None]
     cdf = np.cumsum(w, axis=1)
     cdf /= cdf[:, -1:]
     e_pos = s_pos[e_sess]
     pick = (rng.random((e_sess.size, 1)) >= cdf[e_pos]).sum(axis=1)
-    code = np.where(e_rank == 0, SESSION_STARTED, np.minimum(pick, N_CATALOG - 1))
+    code = np.where(e_rank == 0, product.event_code[product.session_event], np.minimum(pick, n_catalog - 1))
     occurred = s_start[e_sess] + e_off
     platform = s_platform[e_sess]
 
@@ -291,11 +284,17 @@ def simulate_day(
     m_time = s_start[first_sess[m_pos]] + 20 * US_PER_SECOND + group_cumsum(m_step, m_first)
     su_time = users.created_us[act[su]] + (rng.uniform(1, 15, size=su.size) * US_PER_SECOND).astype(np.int64)
     pos = np.concatenate([e_pos, su, m_pos])
-    code = np.concatenate([code, np.full(su.size, SIGNUP_COMPLETED), cat.MILESTONE_EVENT_CODES[m_idx]])
+    code = np.concatenate(
+        [
+            code,
+            np.full(su.size, product.event_code[product.signup_event]),
+            product.milestone_event_codes[m_idx],
+        ]
+    )
     occurred = np.concatenate([occurred, su_time, m_time])
     platform = np.concatenate([platform, np.full(su.size, cat.WEB), s_platform[first_sess[m_pos]]])
 
-    server = SERVER_SIDE[code]
+    server = product.server_side[code]
     platform = np.where(server, cat.API, platform)
     user = act[pos]
     mobile = (platform == cat.IOS) | (platform == cat.ANDROID)
@@ -313,7 +312,7 @@ def simulate_day(
         rng, user, anon_id, account, code, occurred, received, platform, np.full(user.size, PROP_PLAN), plan
     )
 
-    key = IS_KEY_ACTION[code]
+    key = product.is_key_action[code]
     active_users = np.zeros(n, dtype=bool)
     active_users[user[key]] = True
     # key actions per account (events with a null account_id count for the user's account)

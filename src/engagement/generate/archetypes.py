@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engagement.generate.catalog import FEATURES, NON_FEATURE, TRACKING_PLAN
+from engagement.generate.catalog import NON_FEATURE, Product
 
 ARCHETYPES: tuple[str, ...] = ("power_user", "early_adopter", "explorer", "renewer")
 POWER_USER, EARLY_ADOPTER, EXPLORER, RENEWER = range(4)
@@ -153,26 +153,31 @@ NO_ACCOUNT_SHARES: np.ndarray = np.array([0.05, 0.25, 0.60, 0.10])
 """Archetype shares among users not (yet) in a workspace."""
 
 
-def event_weight_matrix() -> np.ndarray:
-    """Array ``[archetype, event]`` of base sampling weights (feature weight x event weight)."""
-    weights = np.zeros((len(PROFILES), len(TRACKING_PLAN)))
+def event_weight_matrix(product: Product) -> np.ndarray:
+    """Array ``[archetype, event]`` of base sampling weights (feature weight x event weight).
+
+    A product's feature uses the archetype weight of the feature it is ``like``.
+    """
+    weights = np.zeros((len(PROFILES), len(product.tracking_plan)))
     for a, profile in enumerate(PROFILES):
-        for k, event in enumerate(TRACKING_PLAN):
-            key = event.feature if event.feature is not None else NON_FEATURE
+        for k, event in enumerate(product.tracking_plan):
+            key = product.feature_like[event.feature] if event.feature is not None else NON_FEATURE
             weights[a, k] = profile.feature_weights[key] * event.weight
     return weights
 
 
-ADVANCED_EVENT_MASK: np.ndarray = np.array(
-    [e.feature is not None and FEATURES[e.feature] in ("advanced", "premium") for e in TRACKING_PLAN]
-)
-"""Events of advanced or premium features (boosted early in tenure for early adopters)."""
+def advanced_event_mask(product: Product) -> np.ndarray:
+    """Events of advanced or premium features (boosted early in tenure for early adopters)."""
+    return np.array([product.feature_tier(e) in ("advanced", "premium") for e in product.tracking_plan])
 
-FEATURE_OF_EVENT: np.ndarray = np.array(
-    [list(FEATURES).index(e.feature) if e.feature is not None else -1 for e in TRACKING_PLAN],
-    dtype=np.int16,
-)
-"""Feature index of each catalogue event (-1 for non-feature events)."""
+
+def feature_of_event(product: Product) -> np.ndarray:
+    """Feature index of each catalogue event (-1 for non-feature events)."""
+    features = list(product.features)
+    return np.array(
+        [features.index(e.feature) if e.feature is not None else -1 for e in product.tracking_plan],
+        dtype=np.int16,
+    )
 
 
 def profile_array(name: str) -> np.ndarray:

@@ -51,6 +51,7 @@ class BillingBook:
     def __init__(self, cfg: GeneratorConfig, accounts: Accounts, rng: np.random.Generator) -> None:
         n = accounts.n
         self.cfg = cfg
+        self.product = cfg.catalog
         self.accounts = accounts
         self.status = np.full(n, NONE, dtype=np.int8)
         self.plan = np.full(n, -1, dtype=np.int16)
@@ -78,14 +79,14 @@ class BillingBook:
     @property
     def tier(self) -> np.ndarray:
         """Plan tier per account (-1 without a plan)."""
-        return np.where(self.plan >= 0, cat.PLAN_TIER[np.maximum(self.plan, 0)], -1)
+        return np.where(self.plan >= 0, self.product.plan_tier[np.maximum(self.plan, 0)], -1)
 
     def _plan_for(self, idx: np.ndarray, tier: np.ndarray | int) -> np.ndarray:
         acc = self.accounts
-        return cat.PLAN_INDEX[tier, acc.interval[idx], acc.currency[idx]].astype(np.int16)
+        return self.product.plan_index[tier, acc.interval[idx], acc.currency[idx]].astype(np.int16)
 
     def _months(self, idx: np.ndarray) -> np.ndarray:
-        return np.where(cat.PLAN_INTERVAL[self.plan[idx]] == cat.YEAR, 12, 1)
+        return np.where(self.product.plan_interval[self.plan[idx]] == cat.YEAR, 12, 1)
 
     def _change(self, idx: np.ndarray, ctype: int, at: np.ndarray, cancel: bool = False) -> None:
         if idx.size == 0:
@@ -106,11 +107,11 @@ class BillingBook:
         """Open a billing period at ``start`` and invoice it (paid tiers only)."""
         self.period_start[idx] = start
         self.period_end[idx] = add_months(start, self._months(idx))
-        paid = idx[cat.PLAN_TIER[self.plan[idx]] != cat.FREE]
+        paid = idx[self.product.plan_tier[self.plan[idx]] != cat.FREE]
         if paid.size == 0:
             return
         created = self.period_start[paid] + rng.integers(1, 120, size=paid.size) * US_PER_MINUTE
-        amount = cat.PLAN_AMOUNT[self.plan[paid]] * self.seats[paid]
+        amount = self.product.plan_amount[self.plan[paid]] * self.seats[paid]
         recent = created > self.cfg.end_us - 7 * US_PER_DAY
         u = rng.random(paid.size)
         p_unc = 0.01 + 0.12 * (1.0 - health[paid]) ** 2
@@ -315,14 +316,15 @@ class BillingBook:
         end = self.cfg.end_us
         acc = self.accounts
         cust = self.customer_accounts()
+        product_plans = self.product.plans
         plans = pa.table(
             {
-                "plan_id": [p.plan_id for p in cat.PLANS],
-                "plan_name": [p.plan_name for p in cat.PLANS],
-                "tier": [p.tier for p in cat.PLANS],
-                "billing_interval": [p.billing_interval for p in cat.PLANS],
-                "unit_amount": pa.array([p.unit_amount for p in cat.PLANS], type=pa.int64()),
-                "currency": [p.currency for p in cat.PLANS],
+                "plan_id": [p.plan_id for p in product_plans],
+                "plan_name": [p.plan_name for p in product_plans],
+                "tier": [p.tier for p in product_plans],
+                "billing_interval": [p.billing_interval for p in product_plans],
+                "unit_amount": pa.array([p.unit_amount for p in product_plans], type=pa.int64()),
+                "currency": [p.currency for p in product_plans],
             }
         )
         customers = pa.table(
@@ -351,7 +353,7 @@ class BillingBook:
                 "change_type": arrow_take(
                     cat.CHANGE_TYPES, self.changes.concat("change_type", np.int64)[sel]
                 ),
-                "plan_id": arrow_take(tuple(p.plan_id for p in cat.PLANS), plan),
+                "plan_id": arrow_take(tuple(p.plan_id for p in product_plans), plan),
                 "seats": pa.array(self.changes.concat("seats", np.int32)[sel], type=pa.int32()),
                 "effective_at": timestamps(eff[sel]),
                 "cancel_at_period_end": pa.array(self.changes.concat("cancel", bool)[sel], type=pa.bool_()),
@@ -376,7 +378,7 @@ class BillingBook:
                 "period_end": timestamps(self.invoices.concat("period_end", np.int64)[sel]),
                 "amount_due": pa.array(self.invoices.concat("amount_due", np.int64)[sel], type=pa.int64()),
                 "amount_paid": pa.array(self.invoices.concat("amount_paid", np.int64)[sel], type=pa.int64()),
-                "currency": arrow_take(cat.CURRENCIES, cat.PLAN_CURRENCY[inv_plan]),
+                "currency": arrow_take(self.product.currencies, self.product.plan_currency[inv_plan]),
                 "status": arrow_take(cat.INVOICE_STATUSES, self.invoices.concat("status", np.int64)[sel]),
                 "created_at": timestamps(created[sel]),
             }

@@ -1,13 +1,16 @@
-"""Static catalogues of the simulated product: the tracking plan, the billing plans and value lists.
+"""Static catalogues of the simulated products: tracking plans, billing plans and value lists.
 
-Everything here is plain data. The tracking plan is written to ``app/tracking_plan`` as is; the
-simulation only adds sampling hints (``unlock_stage``, ``weight``, ``server_side``) that never reach the
-raw files.
+Everything here is plain data. A :class:`Product` bundles what differs from one company to another
+(tracking plan, features, currencies, price list); ``PRODUCTS`` holds the demo product and ``alt``, a
+second company following the same contract with other event and feature names and no USD plans. The
+tracking plan is written to ``app/tracking_plan`` as is; the simulation only adds sampling hints
+(``unlock_stage``, ``weight``, ``server_side``, a feature's ``like``) that never reach the raw files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -60,11 +63,6 @@ class TrackedEvent:
     unlock_stage: int = 2
     weight: float = 1.0
     server_side: bool = False
-
-    @property
-    def feature_tier(self) -> str | None:
-        """Tier of the event's feature, null for non-feature events."""
-        return FEATURES[self.feature] if self.feature is not None else None
 
 
 TRACKING_PLAN: tuple[TrackedEvent, ...] = (
@@ -143,9 +141,6 @@ TRACKING_PLAN: tuple[TrackedEvent, ...] = (
 )
 """The company's tracking plan (31 events over 10 features)."""
 
-EVENT_NAMES: tuple[str, ...] = tuple(e.event_name for e in TRACKING_PLAN)
-EVENT_CODE: dict[str, int] = {name: i for i, name in enumerate(EVENT_NAMES)}
-
 UNKNOWN_EVENT_NAMES: tuple[str, ...] = (
     "legacy_export_clicked",
     "ProjectCreated",
@@ -154,14 +149,6 @@ UNKNOWN_EVENT_NAMES: tuple[str, ...] = (
     "checkout_v2_viewed",
 )
 """Names outside the catalogue, injected as dirty data (codes follow the catalogue's)."""
-
-ALL_EVENT_NAMES: tuple[str, ...] = EVENT_NAMES + UNKNOWN_EVENT_NAMES
-
-MILESTONE_EVENT_CODES: np.ndarray = np.array(
-    [next(EVENT_CODE[e.event_name] for e in TRACKING_PLAN if e.milestone == m) for m in MILESTONES],
-    dtype=np.int16,
-)
-"""Event code of each milestone, in milestone order."""
 
 # --------------------------------------------------------------------------------------------------
 # Small value lists
@@ -408,9 +395,9 @@ MONTHLY_PRICE_MINOR: dict[str, tuple[int, int, int, int]] = {
 YEARLY_MONTHS_CHARGED = 10
 """A yearly plan costs ten monthly prices (two months free)."""
 
-FX_TO_USD: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "JPY": 0.0066}
+FX_TO_USD: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "JPY": 0.0066, "CHF": 1.13}
 """Approximate value of one major unit in USD (used to convert invoices billed in another currency)."""
-MINOR_DIGITS: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "JPY": 0}
+MINOR_DIGITS: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "CHF": 2}
 
 CHANGE_TYPES: tuple[str, ...] = (
     "created",
@@ -452,20 +439,188 @@ class Plan:
     currency: str
 
 
-def build_plans() -> tuple[Plan, ...]:
-    """Every plan: each tier x interval x currency (free plans are monthly only)."""
+# --------------------------------------------------------------------------------------------------
+# Products: what differs from one company to another
+# --------------------------------------------------------------------------------------------------
+
+ARCHETYPE_FEATURES: tuple[str, ...] = tuple(FEATURES)
+"""The feature keys of the archetype profiles' weights (the demo's features); another product's feature
+borrows the weights of the one it is ``like``."""
+
+
+@dataclass(frozen=True)
+class Product:
+    """One company's catalogue: tracking plan, features, currencies and price list.
+
+    The simulation machinery (archetypes, churn, billing, support) is the same for every product; it
+    only reads the catalogue through this object. ``features`` maps each feature to its tier, core
+    features first; ``feature_like`` maps each feature to the archetype-weight key it behaves like.
+    ``session_event``, ``signup_event`` and ``page_event`` are the non-feature events the simulation
+    emits itself (first event of a session, the signup, a marketing-site page view).
+    """
+
+    name: str
+    features: dict[str, str]
+    feature_like: dict[str, str]
+    tracking_plan: tuple[TrackedEvent, ...]
+    session_event: str
+    signup_event: str
+    page_event: str
+    unknown_event_names: tuple[str, ...]
+    currencies: tuple[str, ...]
+    region_currency_probs: tuple[tuple[float, ...], ...]
+    """Per region (``REGIONS`` order): the probability of each currency (``currencies`` order)."""
+    monthly_price_minor: dict[str, tuple[int, int, int, int]]
+    """Per currency: the per-seat monthly price of each tier (``TIERS`` order) in minor units."""
+    yearly_months_charged: int
+    plan_id_format: str
+    plan_name_format: str
+    """``str.format`` templates over ``tier``, ``Tier``, ``interval``, ``currency``, ``CURRENCY``."""
+
+    def __post_init__(self) -> None:
+        names = [e.event_name for e in self.tracking_plan]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate event names in the tracking plan")
+        tiers = list(self.features.values())
+        if tiers != sorted(tiers, key=("core", "advanced", "premium").index):
+            raise ValueError(f"{self.name}: features must be listed core first, then advanced, premium")
+        if set(self.feature_like) != set(self.features) or not set(self.feature_like.values()) <= set(
+            ARCHETYPE_FEATURES
+        ):
+            raise ValueError(f"{self.name}: every feature needs an archetype-weight key it is like")
+        for m in MILESTONES:
+            if not any(e.milestone == m for e in self.tracking_plan):
+                raise ValueError(f"{self.name}: no event is mapped to milestone {m}")
+        for e in self.tracking_plan:
+            if e.feature is not None and e.feature not in self.features:
+                raise ValueError(f"{self.name}: {e.event_name} has unknown feature {e.feature}")
+        for special in (self.session_event, self.signup_event, self.page_event):
+            if special not in names:
+                raise ValueError(f"{self.name}: {special} is not in the tracking plan")
+        if set(self.monthly_price_minor) != set(self.currencies):
+            raise ValueError(f"{self.name}: one price list per currency")
+        if len(self.region_currency_probs) != len(REGIONS) or any(
+            len(p) != len(self.currencies) for p in self.region_currency_probs
+        ):
+            raise ValueError(f"{self.name}: one currency distribution per region")
+
+    def feature_tier(self, event: TrackedEvent) -> str | None:
+        """Tier of the event's feature, null for non-feature events."""
+        return self.features[event.feature] if event.feature is not None else None
+
+    @cached_property
+    def event_names(self) -> tuple[str, ...]:
+        """The tracking plan's event names (an event's code is its index)."""
+        return tuple(e.event_name for e in self.tracking_plan)
+
+    @cached_property
+    def event_code(self) -> dict[str, int]:
+        """Event name -> code."""
+        return {name: i for i, name in enumerate(self.event_names)}
+
+    @cached_property
+    def all_event_names(self) -> tuple[str, ...]:
+        """Catalogue names, then the names outside it (codes follow the catalogue's)."""
+        return self.event_names + self.unknown_event_names
+
+    @cached_property
+    def milestone_event_codes(self) -> np.ndarray:
+        """Code of the event emitted when a user reaches each milestone (the first mapped), in order."""
+        return np.array(
+            [
+                next(self.event_code[e.event_name] for e in self.tracking_plan if e.milestone == m)
+                for m in MILESTONES
+            ],
+            dtype=np.int16,
+        )
+
+    def milestone_events(self, milestone: str) -> tuple[str, ...]:
+        """Every event the tracking plan maps to ``milestone``."""
+        return tuple(e.event_name for e in self.tracking_plan if e.milestone == milestone)
+
+    @cached_property
+    def is_key_action(self) -> np.ndarray:
+        """Per code (catalogue, then unknown names): is the event a key action?"""
+        return np.array(
+            [e.is_key_action for e in self.tracking_plan] + [False] * len(self.unknown_event_names)
+        )
+
+    @cached_property
+    def server_side(self) -> np.ndarray:
+        """Per catalogue code: is the event sent by the backend?"""
+        return np.array([e.server_side for e in self.tracking_plan])
+
+    @cached_property
+    def stage_allowed(self) -> np.ndarray:
+        """``[stage, event]``: may the event be sampled as ordinary usage after ``stage`` milestones?"""
+        unlock = np.array([e.unlock_stage for e in self.tracking_plan])
+        return np.arange(len(MILESTONES) + 1)[:, None] >= unlock[None, :]
+
+    @cached_property
+    def n_core_features(self) -> int:
+        """Number of core features (listed first)."""
+        return sum(t == "core" for t in self.features.values())
+
+    @cached_property
+    def plans(self) -> tuple[Plan, ...]:
+        """Every plan: each tier x interval x currency (free plans are monthly only)."""
+        return build_plans(self)
+
+    @cached_property
+    def plan_index(self) -> np.ndarray:
+        """Array ``[tier, interval, currency] -> index into plans`` (free yearly maps to free monthly)."""
+        table = np.full((len(TIERS), len(INTERVALS), len(self.currencies)), -1, dtype=np.int16)
+        for idx, plan in enumerate(self.plans):
+            table[
+                TIERS.index(plan.tier),
+                INTERVALS.index(plan.billing_interval),
+                self.currencies.index(plan.currency),
+            ] = idx
+        table[FREE, YEAR, :] = table[FREE, MONTH, :]
+        return table
+
+    @cached_property
+    def plan_tier(self) -> np.ndarray:
+        """Tier code of each plan."""
+        return np.array([TIERS.index(p.tier) for p in self.plans], dtype=np.int8)
+
+    @cached_property
+    def plan_interval(self) -> np.ndarray:
+        """Interval code of each plan."""
+        return np.array([INTERVALS.index(p.billing_interval) for p in self.plans], dtype=np.int8)
+
+    @cached_property
+    def plan_currency(self) -> np.ndarray:
+        """Currency code (index into ``currencies``) of each plan."""
+        return np.array([self.currencies.index(p.currency) for p in self.plans], dtype=np.int8)
+
+    @cached_property
+    def plan_amount(self) -> np.ndarray:
+        """Price per seat per interval of each plan (minor units)."""
+        return np.array([p.unit_amount for p in self.plans], dtype=np.int64)
+
+
+def build_plans(product: Product) -> tuple[Plan, ...]:
+    """Every plan of ``product``: each tier x interval x currency (free plans are monthly only)."""
     plans: list[Plan] = []
-    for currency in CURRENCIES:
+    for currency in product.currencies:
         for t, tier in enumerate(TIERS):
             for i, interval in enumerate(INTERVALS):
                 if tier == "free" and interval == "year":
                     continue
-                monthly = MONTHLY_PRICE_MINOR[currency][t]
-                amount = monthly * (YEARLY_MONTHS_CHARGED if i == YEAR else 1)
+                monthly = product.monthly_price_minor[currency][t]
+                amount = monthly * (product.yearly_months_charged if i == YEAR else 1)
+                names = {
+                    "tier": tier,
+                    "Tier": tier.capitalize(),
+                    "interval": interval,
+                    "currency": currency.lower(),
+                    "CURRENCY": currency,
+                }
                 plans.append(
                     Plan(
-                        plan_id=f"plan_{tier}_{interval}ly_{currency.lower()}",
-                        plan_name=f"{tier.capitalize()} ({interval}ly, {currency})",
+                        plan_id=product.plan_id_format.format(**names),
+                        plan_name=product.plan_name_format.format(**names),
                         tier=tier,
                         billing_interval=interval,
                         unit_amount=amount,
@@ -475,22 +630,145 @@ def build_plans() -> tuple[Plan, ...]:
     return tuple(plans)
 
 
-PLANS: tuple[Plan, ...] = build_plans()
+DEMO = Product(
+    name="demo",
+    features=FEATURES,
+    feature_like={f: f for f in FEATURES},
+    tracking_plan=TRACKING_PLAN,
+    session_event="session_started",
+    signup_event="signup_completed",
+    page_event="page_viewed",
+    unknown_event_names=UNKNOWN_EVENT_NAMES,
+    currencies=CURRENCIES,
+    region_currency_probs=((1.0, 0, 0, 0), (0.2, 0.5, 0.3, 0), (0.65, 0, 0, 0.35), (1.0, 0, 0, 0)),
+    monthly_price_minor=MONTHLY_PRICE_MINOR,
+    yearly_months_charged=YEARLY_MONTHS_CHARGED,
+    plan_id_format="plan_{tier}_{interval}ly_{currency}",
+    plan_name_format="{Tier} ({interval}ly, {CURRENCY})",
+)
+"""The demo product: a project-management SaaS billed mostly in USD."""
 
+ALT_FEATURES: dict[str, str] = {
+    "locations": "core",
+    "rota": "core",
+    "team_chat": "core",
+    "time_clock": "core",
+    "payroll": "advanced",
+    "pos_sync": "advanced",
+    "auto_scheduling": "premium",
+    "demand_forecast": "premium",
+    "compliance": "premium",
+}
+"""The alt product's features (9, tiers as the contract's)."""
 
-def plan_index_table() -> np.ndarray:
-    """Array ``[tier, interval, currency] -> index into PLANS`` (free yearly maps to free monthly)."""
-    table = np.full((len(TIERS), len(INTERVALS), len(CURRENCIES)), -1, dtype=np.int16)
-    for idx, plan in enumerate(PLANS):
-        table[
-            TIERS.index(plan.tier), INTERVALS.index(plan.billing_interval), CURRENCIES.index(plan.currency)
-        ] = idx
-    table[FREE, YEAR, :] = table[FREE, MONTH, :]
-    return table
+ALT_TRACKING_PLAN: tuple[TrackedEvent, ...] = (
+    # non-feature events
+    TrackedEvent("app_opened", None, False, unlock_stage=0, weight=0.0),
+    TrackedEvent("account_registered", None, False, unlock_stage=0, weight=0.0),
+    TrackedEvent("signed_in", None, False, unlock_stage=0, weight=0.4),
+    TrackedEvent("screen_viewed", None, False, unlock_stage=0, weight=2.6),
+    TrackedEvent("push_opened", None, False, unlock_stage=0, weight=0.8),
+    TrackedEvent("help_article_read", None, False, unlock_stage=0, weight=0.3),
+    # locations (core): setup, not usage
+    TrackedEvent(
+        "location_added", "locations", False, milestone="setup_complete", unlock_stage=1, weight=0.3
+    ),
+    TrackedEvent("opening_hours_set", "locations", False, unlock_stage=1, weight=0.6),
+    # rota (core)
+    TrackedEvent("shift_published", "rota", True, milestone="first_key_action", weight=0.9),
+    TrackedEvent("shift_edited", "rota", True, weight=1.8),
+    TrackedEvent("shift_copied_forward", "rota", True, weight=0.7),
+    TrackedEvent("open_shift_claimed", "rota", True, weight=1.2),
+    TrackedEvent("time_off_approved", "rota", True, weight=0.6),
+    # team_chat (core)
+    TrackedEvent(
+        "staff_member_added", "team_chat", True, milestone="teammate_invited", unlock_stage=3, weight=0.3
+    ),
+    TrackedEvent("message_sent", "team_chat", True, weight=2.8),
+    # time_clock (core): attendance is routine, not a key action for this company
+    TrackedEvent("clock_in_recorded", "time_clock", False, weight=2.4),
+    TrackedEvent("clock_out_recorded", "time_clock", False, weight=2.1),
+    TrackedEvent("timesheet_corrected", "time_clock", True, weight=0.5),
+    # payroll (advanced)
+    TrackedEvent("timesheet_approved", "payroll", True, weight=1.4),
+    TrackedEvent(
+        "payroll_run_completed",
+        "payroll",
+        True,
+        is_value_outcome=True,
+        milestone="first_value_outcome",
+        unlock_stage=5,
+        weight=0.8,
+        server_side=True,
+    ),
+    # pos_sync (advanced)
+    TrackedEvent(
+        "pos_connected", "pos_sync", True, milestone="integration_connected", unlock_stage=4, weight=0.2
+    ),
+    TrackedEvent("sales_data_imported", "pos_sync", True, unlock_stage=4, weight=2.2, server_side=True),
+    TrackedEvent("labour_cost_checked", "pos_sync", True, unlock_stage=4, weight=0.7),
+    TrackedEvent("pos_mapping_updated", "pos_sync", True, unlock_stage=4, weight=0.2),
+    # auto_scheduling (premium)
+    TrackedEvent("schedule_rule_created", "auto_scheduling", True, weight=0.5),
+    TrackedEvent(
+        "auto_schedule_generated",
+        "auto_scheduling",
+        True,
+        is_value_outcome=True,
+        unlock_stage=5,
+        weight=1.8,
+        server_side=True,
+    ),
+    # demand_forecast (premium): a second event mapped to the first value outcome
+    TrackedEvent(
+        "staffing_forecast_applied",
+        "demand_forecast",
+        True,
+        is_value_outcome=True,
+        milestone="first_value_outcome",
+        unlock_stage=5,
+        weight=1.0,
+    ),
+    # compliance (premium)
+    TrackedEvent("break_rule_configured", "compliance", True, weight=0.3),
+    TrackedEvent("certification_tracked", "compliance", True, weight=0.7),
+    TrackedEvent("compliance_alert_resolved", "compliance", True, weight=0.9),
+)
+"""The alt company's tracking plan (30 events over 9 features; two events reach the first value
+outcome, attendance events are not key actions)."""
 
+ALT = Product(
+    name="alt",
+    features=ALT_FEATURES,
+    feature_like={
+        "locations": "workspace",
+        "rota": "projects",
+        "team_chat": "collaboration",
+        "time_clock": "dashboards",
+        "payroll": "reports",
+        "pos_sync": "integrations",
+        "auto_scheduling": "automations",
+        "demand_forecast": "forecasting",
+        "compliance": "admin_security",
+    },
+    tracking_plan=ALT_TRACKING_PLAN,
+    session_event="app_opened",
+    signup_event="account_registered",
+    page_event="screen_viewed",
+    unknown_event_names=("legacy_rota_printed", "ShiftPublished", "qa_smoke_test", "kiosk_heartbeat"),
+    currencies=("EUR", "GBP", "JPY", "CHF"),
+    region_currency_probs=((0.6, 0.4, 0, 0), (0.55, 0.25, 0, 0.2), (0.3, 0, 0.7, 0), (1.0, 0, 0, 0)),
+    monthly_price_minor={
+        "EUR": (0, 600, 1900, 4900),
+        "GBP": (0, 500, 1600, 4200),
+        "JPY": (0, 900, 2800, 7200),
+        "CHF": (0, 650, 2000, 5200),
+    },
+    yearly_months_charged=11,
+    plan_id_format="{currency}-{tier}-{interval}",
+    plan_name_format="Crew {Tier} ({CURRENCY} per {interval})",
+)
+"""A second company on the same contract: shift scheduling for shops and restaurants, billed in EUR,
+GBP, JPY and CHF (no USD; JPY has no minor unit)."""
 
-PLAN_INDEX: np.ndarray = plan_index_table()
-PLAN_TIER: np.ndarray = np.array([TIERS.index(p.tier) for p in PLANS], dtype=np.int8)
-PLAN_INTERVAL: np.ndarray = np.array([INTERVALS.index(p.billing_interval) for p in PLANS], dtype=np.int8)
-PLAN_CURRENCY: np.ndarray = np.array([CURRENCIES.index(p.currency) for p in PLANS], dtype=np.int8)
-PLAN_AMOUNT: np.ndarray = np.array([p.unit_amount for p in PLANS], dtype=np.int64)
+PRODUCTS: dict[str, Product] = {p.name: p for p in (DEMO, ALT)}

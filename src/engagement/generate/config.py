@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engagement.generate.catalog import MILESTONES, PRODUCTS, Product
+
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
 US_PER_HOUR = 60 * US_PER_MINUTE
@@ -25,6 +27,7 @@ STREAM_BILLING = 5
 STREAM_SUPPORT = 6
 STREAM_DIRTY = 7
 STREAM_DIRTY_DAY = 8
+STREAM_OUTAGE = 9
 SUB_BOOTSTRAP = 1_000_001
 SUB_OUTPUT = 1_000_002
 """Sub-streams beyond any week or day index."""
@@ -43,6 +46,15 @@ class GeneratorConfig:
     weeks: int = 60
     layout: str = "files"
     progress: bool = True
+    product: str = "demo"
+    """Which company's catalogue (``catalog.PRODUCTS``): tracking plan, features, currencies, prices."""
+    silent_milestone: str | None = None
+    """Feed defect: the events the tracking plan maps to this milestone never reach ``app/events``."""
+    outage_days: int = 0
+    """Feed defect: no event that occurred in the last N days is delivered (late arrivals still are)."""
+    stop_event: str | None = None
+    """Feed defect: this tracked event stops firing after ``stop_after``."""
+    stop_after: dt.date | None = None
 
     def __post_init__(self) -> None:
         if self.seed < 0:
@@ -57,6 +69,36 @@ class GeneratorConfig:
             raise ValueError(f"--start must be a Monday (weeks start on Mondays), got {self.start:%A}")
         if self.layout not in LAYOUTS:
             raise ValueError(f"--layout must be one of {LAYOUTS}")
+        if self.product not in PRODUCTS:
+            raise ValueError(f"--product must be one of {tuple(PRODUCTS)}")
+        if self.silent_milestone is not None and self.silent_milestone not in MILESTONES:
+            raise ValueError(f"--silent-milestone must be one of {MILESTONES}, got {self.silent_milestone!r}")
+        if not 0 <= self.outage_days <= self.n_days - 28:
+            raise ValueError(
+                f"--outage-days must be within [0, {self.n_days - 28}] (four weeks of feed remain)"
+            )
+        if (self.stop_event is None) != (self.stop_after is None):
+            raise ValueError("--stop-event and --stop-after go together")
+        if self.stop_event is not None and self.stop_after is not None:
+            if self.stop_event not in self.catalog.event_names:
+                raise ValueError(
+                    f"--stop-event {self.stop_event!r} is not in the {self.product} tracking plan "
+                    f"({', '.join(self.catalog.event_names)})"
+                )
+            if not self.start <= self.stop_after < self.as_of:
+                raise ValueError(
+                    f"--stop-after must be within [{self.start}, {self.as_of - dt.timedelta(days=1)}]"
+                )
+
+    @property
+    def catalog(self) -> Product:
+        """The product's catalogue."""
+        return PRODUCTS[self.product]
+
+    @property
+    def outage_start(self) -> dt.date | None:
+        """First day of the feed outage (nothing that occurred on or after it is delivered), if any."""
+        return self.day(self.n_days - self.outage_days) if self.outage_days else None
 
     @property
     def n_days(self) -> int:
@@ -92,6 +134,7 @@ class GeneratorConfig:
         data["out"] = str(self.out)
         data["truth"] = str(self.truth)
         data["start"] = self.start.isoformat()
+        data["stop_after"] = self.stop_after.isoformat() if self.stop_after else None
         return data
 
 

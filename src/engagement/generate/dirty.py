@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engagement.generate import catalog as cat
-from engagement.generate.activity import N_CATALOG, PROPS_EMPTY, EventBatch
+from engagement.generate.activity import PROPS_EMPTY, EventBatch
 from engagement.generate.arrays import prefixed_ids, timestamps, to_object
 from engagement.generate.config import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, US_PER_SECOND
 
@@ -125,9 +125,11 @@ class DirtyLog:
 class EventDirt:
     """Injects the event classes day by day and forces every class to appear at least once."""
 
-    def __init__(self, rate: float, signup_us: np.ndarray) -> None:
+    def __init__(self, rate: float, signup_us: np.ndarray, product: cat.Product = cat.DEMO) -> None:
         self.rate = rate
         self.signup_us = signup_us
+        self.n_catalog = len(product.tracking_plan)
+        self.n_unknown = len(product.unknown_event_names)
         self.injected = np.zeros(len(EVENT_CLASSES), dtype=np.int64)
 
     def inject(self, batch: EventBatch, day: int, rng: np.random.Generator) -> EventBatch:
@@ -175,7 +177,7 @@ class EventDirt:
             rng.uniform(1, 10, size=r.size) * US_PER_DAY
         ).astype(np.int64)
         r = rows(UNKNOWN_NAME)
-        batch.code[r] = N_CATALOG + rng.integers(0, len(cat.UNKNOWN_EVENT_NAMES), size=r.size)
+        batch.code[r] = self.n_catalog + rng.integers(0, self.n_unknown, size=r.size)
         r = rows(MALFORMED)
         batch.props_kind[r] = 2 + rng.integers(0, len(cat.MALFORMED_PROPERTIES), size=r.size)
         r = rows(EMPTY_PROPS)
@@ -310,9 +312,15 @@ def inject_subscription_changes(
 
 
 def inject_invoices(
-    invoices: pa.Table, rate: float, end_us: int, rng: np.random.Generator, log: DirtyLog
+    invoices: pa.Table,
+    rate: float,
+    end_us: int,
+    rng: np.random.Generator,
+    log: DirtyLog,
+    currencies: tuple[str, ...] = cat.CURRENCIES,
 ) -> pa.Table:
-    """Invoices billed in another currency than the plan's, and credit notes with negative amounts."""
+    """Invoices billed in another currency than the plan's (one of the product's ``currencies``), and
+    credit notes with negative amounts."""
     n = invoices.num_rows
     ids = _col(invoices, "invoice_id")
     currency = _col(invoices, "currency")
@@ -321,7 +329,7 @@ def inject_invoices(
     other = _pick(rng, np.ones(n, bool), _share("billing/invoices", INVOICE_OTHER_CURRENCY, rate))
     target = np.empty(other.size, dtype=object)
     for i, src in enumerate(currency[other].tolist()):
-        options = [c for c in cat.CURRENCIES if c != src]
+        options = [c for c in currencies if c != src]
         target[i] = options[int(rng.integers(0, len(options)))]
     factor = np.array(
         [

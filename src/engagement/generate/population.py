@@ -14,11 +14,11 @@ from engagement.generate.archetypes import (
     ARCHETYPE_SHARES,
     EARLY_ADOPTER,
     EXPLORER,
-    FEATURE_OF_EVENT,
     NO_ACCOUNT_SHARES,
     PROFILES,
     RENEWER,
     event_weight_matrix,
+    feature_of_event,
 )
 from engagement.generate.arrays import arrow_take, prefixed_ids, ranks_within, sample_categorical, to_object
 from engagement.generate.config import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, GeneratorConfig, days_to_us
@@ -185,9 +185,8 @@ def build_accounts(cfg: GeneratorConfig, rng: np.random.Generator) -> Accounts:
     )
 
     # billing preferences
-    cur_p = {0: (1.0, 0, 0, 0), 1: (0.2, 0.5, 0.3, 0), 2: (0.65, 0, 0, 0.35), 3: (1.0, 0, 0, 0)}
     currency = np.zeros(n, dtype=np.int8)
-    for r, probs in cur_p.items():
+    for r, probs in enumerate(cfg.catalog.region_currency_probs):
         sel = region == r
         currency[sel] = sample_categorical(rng, probs, int(sel.sum()))
     interval = (rng.random(n) < np.array([0.15, 0.2, 0.3, 0.45, 0.6])[band]).astype(np.int8)
@@ -302,13 +301,15 @@ def build_users(cfg: GeneratorConfig, accounts: Accounts, rng: np.random.Generat
     email = _emails(accounts, account, rng)
 
     # behaviour noise
-    n_feat = len(cat.FEATURES) + 1
+    product = cfg.catalog
+    n_feat = len(product.features) + 1
+    n_core = product.n_core_features
     feat_noise = rng.gamma(2.5, 1 / 2.5, size=(n_users, n_feat))
     renewer = archetype == RENEWER
-    favoured = rng.random((n_users, 4)) < 0.55
-    feat_noise[:, :4] *= np.where(renewer[:, None] & ~favoured, 0.25, 1.0)
+    favoured = rng.random((n_users, n_core)) < 0.55  # renewers stick to some core features
+    feat_noise[:, :n_core] *= np.where(renewer[:, None] & ~favoured, 0.25, 1.0)
     feat_noise[:, -1] = rng.gamma(6.0, 1 / 6.0, size=n_users)  # non-feature share varies less
-    weights = event_weight_matrix()[archetype] * feat_noise[:, FEATURE_OF_EVENT]
+    weights = event_weight_matrix(product)[archetype] * feat_noise[:, feature_of_event(product)]
 
     tz = np.array(cat.REGION_UTC_OFFSET_HOURS)[region]
     local_created = created + (tz * US_PER_HOUR).astype(np.int64)

@@ -19,6 +19,7 @@ from engagement.generate.activity import DayState, build_anonymous_traffic, simu
 from engagement.generate.archetypes import ARCHETYPES
 from engagement.generate.arrays import arrow_take, chars_to_arrow, timestamps, uuid_chars
 from engagement.generate.billing import ACTIVE, CANCELING, TRIALING, BillingBook, WeekDrivers
+from engagement.generate.defects import FeedDefects
 from engagement.generate.dirty import (
     TABLE_CLASSES,
     DirtyLog,
@@ -59,23 +60,27 @@ class Summary:
     wall_seconds: float
     peak_rss_mib: float
 
+    notes: tuple[str, ...] = ()
+    """Non-default product and feed defects, one phrase each."""
+
     def line(self) -> str:
         """One-line human summary."""
         counts = " ".join(f"{k.split('/')[-1]}={v}" for k, v in self.row_counts.items())
+        notes = "".join(f" | {n}" for n in self.notes)
         return (
-            f"generated {counts} (events in {self.event_files} files) | wall {self.wall_seconds:.1f} s"
+            f"generated {counts} (events in {self.event_files} files){notes} | wall {self.wall_seconds:.1f} s"
             f" | peak RSS {self.peak_rss_mib:.0f} MiB"
         )
 
 
-def tracking_plan_table() -> pa.Table:
-    """The ``app/tracking_plan`` table."""
-    plan = cat.TRACKING_PLAN
+def tracking_plan_table(product: cat.Product = cat.DEMO) -> pa.Table:
+    """The ``app/tracking_plan`` table of ``product``."""
+    plan = product.tracking_plan
     return pa.table(
         {
             "event_name": [e.event_name for e in plan],
             "feature": [e.feature for e in plan],
-            "feature_tier": [e.feature_tier for e in plan],
+            "feature_tier": [product.feature_tier(e) for e in plan],
             "is_key_action": [e.is_key_action for e in plan],
             "is_value_outcome": [e.is_value_outcome for e in plan],
             "milestone": [e.milestone for e in plan],
@@ -128,7 +133,9 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
     billing.bootstrap(cfg.rng(C.STREAM_BILLING, C.SUB_BOOTSTRAP))
     support = SupportDesk(cfg, accounts, users)
     log = DirtyLog()
-    event_dirt = EventDirt(cfg.dirty_rate, users.created_us)
+    product = cfg.catalog
+    event_dirt = EventDirt(cfg.dirty_rate, users.created_us, product)
+    defects = FeedDefects(cfg)
     sink = EventSink(
         cfg,
         pa.array(users.user_id, type=pa.string()),
@@ -168,7 +175,12 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
                 digest_at, digest_treated, cfg.start_us + day * C.US_PER_DAY
             )
             result = simulate_day(day, cfg, users, anon, state, accounts.n, cfg.rng(C.STREAM_DAY, day))
-            sink.add(event_dirt.inject(result.batch, day, cfg.rng(C.STREAM_DIRTY_DAY, day)))
+            if defects.active:
+                batch = defects.before_dirt(result.batch)
+                batch = event_dirt.inject(batch, day, cfg.rng(C.STREAM_DIRTY_DAY, day))
+                sink.add(defects.after_dirt(batch, day, cfg.rng(C.STREAM_OUTAGE, day)))
+            else:
+                sink.add(event_dirt.inject(result.batch, day, cfg.rng(C.STREAM_DIRTY_DAY, day)))
             active |= result.active_users
             key_actions[:, week] += result.account_key_actions
         week_end = cfg.start_us + (week + 1) * 7 * C.US_PER_DAY
@@ -193,7 +205,7 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
     drng = cfg.rng(C.STREAM_DIRTY)
     rate = cfg.dirty_rate
     counts: dict[str, int] = {}
-    counts["app/tracking_plan"] = write_table(cfg, "app/tracking_plan", tracking_plan_table())
+    counts["app/tracking_plan"] = write_table(cfg, "app/tracking_plan", tracking_plan_table(product))
     counts["crm/accounts"] = write_table(cfg, "crm/accounts", accounts.to_arrow())
     counts["app/users"] = write_table(cfg, "app/users", inject_users(users.to_arrow(), rate, drng, log))
     counts["app/events"] = sink.rows
@@ -213,7 +225,9 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
         inject_subscription_changes(bill["subscription_changes"], rate, cfg.end_us, drng, log),
     )
     counts["billing/invoices"] = write_table(
-        cfg, "billing/invoices", inject_invoices(bill["invoices"], rate, cfg.end_us, drng, log)
+        cfg,
+        "billing/invoices",
+        inject_invoices(bill["invoices"], rate, cfg.end_us, drng, log, product.currencies),
     )
 
     sup, _, _ = support.tables(cfg.rng(C.STREAM_SUPPORT, C.SUB_OUTPUT))
@@ -276,6 +290,17 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
         },
         "dirty_classes": {t: [c for c, _ in classes] for t, classes in TABLE_CLASSES.items()},
         "dirty_class_counts": log.counts(),
+        "product": {
+            "name": product.name,
+            "event_names": list(product.event_names),
+            "features": product.features,
+            "milestone_events": {m: list(product.milestone_events(m)) for m in cat.MILESTONES},
+            "value_outcome_events": [e.event_name for e in product.tracking_plan if e.is_value_outcome],
+            "unknown_event_names": list(product.unknown_event_names),
+            "currencies": list(product.currencies),
+            "plan_ids": [p.plan_id for p in product.plans],
+        },
+        "feed_defects": defects.manifest(),
         "archetypes": list(ARCHETYPES),
         "experiment_effect_definitions": EFFECT_DEFINITIONS,
         "churn_model": {
@@ -290,5 +315,33 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return Summary(
-        row_counts=counts, event_files=sink.files, wall_seconds=time.perf_counter() - t0, peak_rss_mib=peak
+        row_counts=counts,
+        event_files=sink.files,
+        wall_seconds=time.perf_counter() - t0,
+        peak_rss_mib=peak,
+        notes=_notes(cfg, defects),
     )
+
+
+def _notes(cfg: C.GeneratorConfig, defects: FeedDefects) -> tuple[str, ...]:
+    """The summary line's phrases for a non-default product and each feed defect."""
+    notes: list[str] = []
+    if cfg.product != "demo":
+        notes.append(f"product {cfg.product}")
+    if cfg.silent_milestone:
+        names = ", ".join(cfg.catalog.milestone_events(cfg.silent_milestone))
+        notes.append(
+            f"silent milestone {cfg.silent_milestone}: {defects.withheld.get('silent_milestone', 0)} "
+            f"events of {names} withheld"
+        )
+    if cfg.outage_start is not None:
+        notes.append(
+            f"outage from {cfg.outage_start} ({cfg.outage_days} days): "
+            f"{defects.withheld.get('outage', 0)} events withheld, "
+            f"{sum(defects.late_arrivals.values())} late arrivals during it"
+        )
+    if cfg.stop_event is not None:
+        notes.append(
+            f"{cfg.stop_event} stops after {cfg.stop_after}: {defects.withheld.get('stop_event', 0)} withheld"
+        )
+    return tuple(notes)

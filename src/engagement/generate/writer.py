@@ -270,7 +270,7 @@ class EventSink:
                 "user_id": user_id,
                 "anonymous_id": arrow_take(self.anon_ids, b.anon),
                 "account_id": arrow_take(self.account_ids, b.account),
-                "event_name": arrow_take(cat.ALL_EVENT_NAMES, b.code),
+                "event_name": arrow_take(self.cfg.catalog.all_event_names, b.code),
                 "occurred_at": timestamps(b.occurred),
                 "received_at": timestamps(b.received),
                 "platform": arrow_take(cat.PLATFORMS, b.platform),
