@@ -1,9 +1,14 @@
 {#
     Registers every source table of this project as a view `raw_<source>.<table>` over the Parquet files
-    under var('raw_root'), after checking the files against the contract written in the sources YAML
-    (table present, every contract column present with a compatible type, events not empty).
-    All problems are reported at once, each naming the file or column and the fix.
-    Extra columns are ignored; every contract column is cast to its contract type.
+    under var('raw_root'), after checking the files against the contract written in the sources YAML and
+    in RAW_DATA_CONTRACT.md (table present, every contract column present with a compatible type, tables
+    marked meta.required_non_empty not empty).
+    Optional parts of the contract (meta.optional on a table or a column) may be absent: an absent
+    optional table becomes an empty view with the contract's columns and types, an absent optional column
+    reads as null; the log says so.
+    All problems are reported at once, each naming the file or column and the fix, first as log lines and
+    then as the error that stops the run. Extra columns are ignored; every contract column is cast to its
+    contract type.
 #}
 {% macro register_raw_sources() %}
     {{ return(adapter.dispatch('register_raw_sources', 'engagement')()) }}
@@ -20,10 +25,12 @@
     {% endif %}
     {% set root = (var('raw_root') | string).rstrip('/') %}
     {% set problems = [] %}
+    {% set notes = [] %}
     {% set views = [] %}
     {% for source_node in graph.sources.values() | sort(attribute='unique_id')
         if source_node.package_name == project_name %}
         {% set table_path = source_node.source_name ~ '/' ~ source_node.name %}
+        {% set table_meta = engagement.raw_meta(source_node) %}
         {% set single_file = root ~ '/' ~ table_path ~ '.parquet' %}
         {% set folder_glob = root ~ '/' ~ table_path ~ '/**/*.parquet' %}
         {% set found = run_query(
@@ -33,6 +40,16 @@
         {% if found[0] > 0 and found[1] > 0 %}
             {% do problems.append(table_path ~ ': both ' ~ single_file ~ ' and a folder of Parquet files exist;'
                 ~ ' keep exactly one of them.') %}
+        {% elif found[0] == 0 and found[1] == 0 and table_meta.get('optional') %}
+            {% set empty_list = [] %}
+            {% for column in source_node.columns.values() %}
+                {% do empty_list.append('cast(null as ' ~ column.data_type | lower ~ ') as ' ~ column.name) %}
+            {% endfor %}
+            {% do notes.append(table_path ~ ': optional table absent (no ' ~ single_file ~ ' nor '
+                ~ folder_glob ~ '); registered raw_' ~ source_node.source_name ~ '.' ~ source_node.name
+                ~ ' as an empty table with the contract columns.') %}
+            {% do views.append('create or replace view raw_' ~ source_node.source_name ~ '.' ~ source_node.name
+                ~ ' as select ' ~ empty_list | join(', ') ~ ' where false') %}
         {% elif found[0] == 0 and found[1] == 0 %}
             {% do problems.append(table_path ~ ': no Parquet found at ' ~ single_file ~ ' nor ' ~ folder_glob
                 ~ '. Fix: export the table there, or point ENGAGEMENT_RAW_ROOT (var raw_root) at the folder'
@@ -44,13 +61,18 @@
             {% set described = run_query("describe select * from " ~ reader) %}
             {% set actual = {} %}
             {% for row in described.rows %}
-                {% do actual.update({row[0] | lower: row[1] | upper}) %}
+                {#- an all-null column describes as "NULL", quotes included -#}
+                {% do actual.update({row[0] | lower: row[1] | upper | replace('"', '')}) %}
             {% endfor %}
             {% set select_list = [] %}
             {% for column in source_node.columns.values() %}
                 {% set contract_type = column.data_type | lower %}
                 {% set actual_type = actual.get(column.name | lower) %}
-                {% if actual_type is none %}
+                {% if actual_type is none and engagement.raw_meta(column).get('optional') %}
+                    {% do notes.append(table_path ~ ': optional column "' ~ column.name ~ '" absent from '
+                        ~ location ~ '; it reads as null.') %}
+                    {% do select_list.append('cast(null as ' ~ contract_type ~ ') as ' ~ column.name) %}
+                {% elif actual_type is none %}
                     {% do problems.append(table_path ~ ': contract column "' ~ column.name ~ '" (' ~ contract_type
                         ~ ') is missing from ' ~ location ~ ' (columns found: ' ~ actual.keys() | sort | join(', ')
                         ~ '). Fix: export it under that name (null values are allowed where the contract says so).') %}
@@ -64,21 +86,31 @@
                     {% do select_list.append('cast("' ~ column.name ~ '" as ' ~ contract_type ~ ') as ' ~ column.name) %}
                 {% endif %}
             {% endfor %}
-            {% if (source_node.meta or {}).get('required_non_empty') and select_list %}
+            {% set non_empty = table_meta.get('required_non_empty') %}
+            {% if non_empty and select_list %}
                 {% set row_count = run_query('select count(*) from ' ~ reader).rows[0][0] %}
                 {% if row_count == 0 %}
                     {% do problems.append(table_path ~ ': ' ~ location ~ ' has no rows; the build needs at least one'
-                        ~ ' (its as-of date is the latest received_at). Fix: export a non-empty feed.') %}
+                        ~ ((' (' ~ non_empty ~ ')') if non_empty is string else '')
+                        ~ '. Fix: export a non-empty feed.') %}
                 {% endif %}
             {% endif %}
             {% do views.append('create or replace view raw_' ~ source_node.source_name ~ '.' ~ source_node.name
                 ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) %}
         {% endif %}
     {% endfor %}
+    {% for note in notes %}
+        {% do log('Raw data contract: ' ~ note, info=true) %}
+    {% endfor %}
     {% if problems %}
-        {% do exceptions.raise_compiler_error(
-            'The raw data under ' ~ root ~ ' does not follow the raw data contract '
-            ~ '(../shared/RAW_DATA_CONTRACT.md):\n  - ' ~ problems | join('\n  - ')) %}
+        {% set message = 'Raw data contract: the feed under ' ~ root ~ ' breaks the contract in '
+            ~ problems | length ~ ' place' ~ ('s' if problems | length > 1 else '')
+            ~ ' (read RAW_DATA_CONTRACT.md at the root of this dbt project). Nothing was built.\n  - '
+            ~ problems | join('\n  - ')
+            ~ '\n(Reported by the on-run-start hook register_raw_sources, which dbt names'
+            ~ ' "operation engagement-on-run-start-0 (./dbt_project.yml)"; dbt_project.yml itself is fine.)' %}
+        {% do log(message, info=true) %}
+        {% do exceptions.raise_compiler_error(message) %}
     {% endif %}
     {% for source_name in graph.sources.values() | selectattr('package_name', 'equalto', project_name)
         | map(attribute='source_name') | unique %}
@@ -88,6 +120,16 @@
         {% do run_query(statement) %}
     {% endfor %}
     {{ return('select 1') }}
+{% endmacro %}
+
+{# The meta of a source table or column, whether written as `meta:` or `config: {meta: ...}`. #}
+{% macro raw_meta(node) %}
+    {% set merged = {} %}
+    {% do merged.update(node.meta or {}) %}
+    {% if node.config is defined and node.config is not none and node.config.meta is defined %}
+        {% do merged.update(node.config.meta or {}) %}
+    {% endif %}
+    {{ return(merged) }}
 {% endmacro %}
 
 {#

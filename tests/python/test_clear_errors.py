@@ -17,7 +17,7 @@ import contract_fixture
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import DbtProject, make_project
+from conftest import REPO, DbtProject, make_project
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,15 @@ def broken_run(work, pristine, tmp_path_factory):
 def test_contract_breaks_stop_the_run_before_any_model(broken_run):
     _, code, output = broken_run
     assert code != 0
-    assert "does not follow the raw data contract" in output
+    root = broken_run[0]
+    # The contract message comes first (logged before dbt's own error header) and again in the error.
+    headline = (
+        f"Raw data contract: the feed under {root} breaks the contract in 4 places "
+        "(read RAW_DATA_CONTRACT.md at the root of this dbt project). Nothing was built."
+    )
+    assert output.count(headline) == 2
+    assert output.index(headline) < output.index("Compilation Error in operation engagement-on-run-start-0")
+    assert (REPO / "RAW_DATA_CONTRACT.md").is_file()
     assert "in macro duckdb__register_raw_sources" in output
     assert "1 of 1 START" not in output  # no model ran
 
@@ -113,7 +121,8 @@ def test_locked_duckdb_file_names_the_file_and_the_lock_holder(work, pristine):
     )
     holder = subprocess.Popen(
         [sys.executable, "-c", hold, str(project.db_path)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
@@ -140,13 +149,53 @@ def test_extra_columns_and_hive_partitions_are_accepted(work, pristine, tmp_path
         day = path.stem.removeprefix("events_")
         partition = root / "app" / "events" / f"date={day}"
         partition.mkdir(parents=True)
-        pq.write_table(table.append_column("context_ip", [["10.0.0.1"] * table.num_rows]),
-                       partition / "part-0.parquet")
+        pq.write_table(
+            table.append_column("context_ip", [["10.0.0.1"] * table.num_rows]), partition / "part-0.parquet"
+        )
     project = project_for(work, root, "hive")
-    project.dbt("build", "--select", "+staging", "--indirect-selection", "cautious",
-                vars={"max_quarantine_rate": 1})
+    project.dbt(
+        "build", "--select", "+staging", "--indirect-selection", "cautious", vars={"max_quarantine_rate": 1}
+    )
     assert project.scalar("select count(*) from raw_app.events") == rows
     raw_columns = {row[0] for row in project.query("describe raw_app.users")}
     assert "favourite_colour" not in raw_columns and "created_at" in raw_columns
     assert "date" not in {row[0] for row in project.query("describe raw_app.events")}
     assert project.scalar("select count(*) from staging.stg_app__users") > 0
+
+
+def test_optional_table_and_column_may_be_absent(work, pristine):
+    """No crm/campaign_touches and no tracking_plan.is_self_serve_help: the build says so and goes on."""
+    project = project_for(work, pristine, "optional_absent")
+    proc = project.dbt("run", "--select", "stg_app__tracking_plan")
+    output = proc.stdout
+    assert (
+        "Raw data contract: crm/campaign_touches: optional table absent "
+        f"(no {pristine}/crm/campaign_touches.parquet"
+    ) in output
+    assert (
+        'Raw data contract: app/tracking_plan: optional column "is_self_serve_help" absent from '
+        f"{pristine}/app/tracking_plan.parquet; it reads as null."
+    ) in output
+    assert project.scalar("select count(*) from raw_crm.campaign_touches") == 0
+    columns = {row[0]: row[1] for row in project.query("describe raw_crm.campaign_touches")}
+    assert columns["is_holdout"] == "BOOLEAN" and columns["sent_at"] == "TIMESTAMP"
+    assert project.scalar("select bool_or(is_self_serve_help) from staging.stg_app__tracking_plan") is False
+
+
+def test_optional_table_and_column_are_read_when_present(work, pristine, tmp_path):
+    root = tmp_path / "raw"
+    shutil.copytree(pristine, root)
+    plan = root / "app" / "tracking_plan.parquet"
+    _rewrite(plan, "select *, row_number() over (order by event_name) = 1 as is_self_serve_help from {src}")
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select 't1' as touch_id, 'c1' as campaign_id, 'win_back' as action, 'email' as channel, "
+            "'u1' as user_id, null as account_id, true as is_holdout, timestamp '2025-03-03' as sent_at, "
+            "null as opened_at, null as clicked_at, null as unsubscribed_at) "
+            f"to '{root / 'crm' / 'campaign_touches.parquet'}' (format parquet)"
+        )
+    project = project_for(work, root, "optional_present")
+    output = project.dbt("run", "--select", "stg_app__tracking_plan").stdout
+    assert "optional table absent" not in output and "optional column" not in output
+    assert project.query("select touch_id, is_holdout from raw_crm.campaign_touches") == [("t1", True)]
+    assert project.scalar("select count(*) from staging.stg_app__tracking_plan where is_self_serve_help") == 1

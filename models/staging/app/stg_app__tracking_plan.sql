@@ -19,6 +19,7 @@ cleaned as (
         coalesce(is_key_action, false) as is_key_action,
         coalesce(is_value_outcome, false) as is_value_outcome,
         nullif(lower(trim(milestone)), '') as milestone,
+        coalesce(is_self_serve_help, false) as is_self_serve_help,
     from checked
     where quarantine_reason is null
 )
