@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -308,3 +311,226 @@ def test_cli_rejects_a_start_that_is_not_a_monday() -> None:
         parse_args(["--start", "2025-01-07"])
     cfg = parse_args(["--scale", "0.5", "--layout", "hive", "--no-progress"])
     assert cfg.scale == 0.5 and cfg.layout == "hive" and not cfg.progress
+
+
+# ------------------------------------------------------------------------- products and feed defects
+DEFAULT_DIGEST = "7eefb4db68abcbf0641bdd173e7cb67890b120e2f984c3df21b469e1e9ea5922"
+"""sha256 over every Parquet file (raw and truth) of the default small run (scale 0.05, seed 11).
+
+Pins the default output byte for byte, so an option added to the generator cannot move the demo's
+figures. When a generator change is meant to change the demo data, update it (and say so)."""
+
+
+def _digest(cfg: GeneratorConfig) -> str:
+    h = hashlib.sha256()
+    for root in (cfg.out, cfg.truth):
+        for path in sorted(root.rglob("*.parquet")):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _events(cfg: GeneratorConfig) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"create view events as select * from read_parquet('{cfg.out}/app/events/*.parquet')")
+    con.execute(f"create view plan as select * from read_parquet('{cfg.out}/app/tracking_plan.parquet')")
+    return con
+
+
+def _manifest(cfg: GeneratorConfig) -> dict[str, object]:
+    return json.loads((cfg.truth / "manifest.json").read_text())
+
+
+NON_EVENT_TABLES = [name for name in CONTRACT if name != "app/events"]
+
+
+def _same_non_event_tables(a: GeneratorConfig, b: GeneratorConfig) -> None:
+    for name in NON_EVENT_TABLES:
+        assert (a.out / f"{name}.parquet").read_bytes() == (b.out / f"{name}.parquet").read_bytes(), name
+
+
+def test_default_output_is_unchanged(small: GeneratorConfig) -> None:
+    assert _digest(small) == DEFAULT_DIGEST
+    assert _manifest(small)["feed_defects"] == {"silent_milestone": None, "outage": None, "stop_event": None}
+
+
+@pytest.fixture(scope="module")
+def alt(tmp_path_factory: pytest.TempPathFactory) -> GeneratorConfig:
+    """The same small run for the alt product."""
+    return _run(tmp_path_factory.mktemp("alt"), product="alt")
+
+
+def test_alt_product_follows_the_contract_with_its_own_catalogue(
+    alt: GeneratorConfig, small: GeneratorConfig
+) -> None:
+    for name, columns in CONTRACT.items():
+        path = alt.out / "app" / "events" / "events_2025-06-02.parquet" if name == "app/events" else None
+        schema = pq.read_schema(path or alt.out / f"{name}.parquet")
+        assert {f.name: f.type for f in schema} == columns, name
+    demo_plan = pq.read_table(small.out / "app" / "tracking_plan.parquet").to_pylist()
+    plan = pq.read_table(alt.out / "app" / "tracking_plan.parquet").to_pylist()
+    names = {r["event_name"] for r in plan}
+    assert names.isdisjoint({r["event_name"] for r in demo_plan})
+    features = {r["feature"] for r in plan if r["feature"]}
+    assert features.isdisjoint({r["feature"] for r in demo_plan if r["feature"]})
+    assert all(re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", n) for n in names)
+    assert sorted({r["milestone"] for r in plan if r["milestone"]}) == sorted(MILESTONES)
+    assert {r["feature_tier"] for r in plan if r["feature"]} == {"core", "advanced", "premium"}
+    assert all(r["feature_tier"] is None and not r["is_key_action"] for r in plan if r["feature"] is None)
+    assert any(r["is_value_outcome"] for r in plan)
+    assert any(r["feature"] and not r["is_key_action"] and not r["milestone"] for r in plan)
+
+    def per_feature(rows: list[dict[str, object]]) -> list[int]:
+        return sorted(Counter(r["feature"] for r in rows if r["feature"]).values())
+
+    assert per_feature(plan) != per_feature(demo_plan)
+
+    con = _events(alt)
+    fired = {r[0] for r in con.execute("select distinct event_name from events").fetchall()}
+    unknown = set(_manifest(alt)["product"]["unknown_event_names"])  # type: ignore[index]
+    assert fired - names <= unknown, "alt events outside its tracking plan are only the dirty unknown names"
+    assert names - fired == set(), "every tracked alt event fires"
+    dirty = _one(
+        con,
+        f"""select count(*) from events e join read_parquet('{alt.truth}/dirty_rows.parquet') d
+        on d.row_key = e.event_id and d.dirty_class = 'unknown_event_name'
+        where e.event_name not in (select event_name from plan)""",
+    )
+    assert dirty > 0  # type: ignore[operator]
+
+    plans = pq.read_table(alt.out / "billing" / "plans.parquet")
+    currencies = set(plans.column("currency").to_pylist())
+    assert "USD" not in currencies and {"JPY", "EUR"} <= currencies
+    invoiced = set(pq.read_table(alt.out / "billing" / "invoices.parquet").column("currency").to_pylist())
+    assert "USD" not in invoiced
+    seeded = {row.split(",")[0] for row in Path("seeds/fx_rates.csv").read_text().splitlines()[1:]}
+    assert currencies <= seeded, "dbt prices every alt currency from seeds/fx_rates.csv"
+    demo_ids = set(pq.read_table(small.out / "billing" / "plans.parquet").column("plan_id").to_pylist())
+    assert demo_ids.isdisjoint(plans.column("plan_id").to_pylist())
+    assert set(plans.column("tier").to_pylist()) == {"free", "starter", "growth", "enterprise"}
+
+
+def test_silent_milestone_never_fires_but_stays_in_the_plan(tmp_path: Path, small: GeneratorConfig) -> None:
+    cfg = _run(tmp_path, silent_milestone="setup_complete")
+    con = _events(cfg)
+    mapped = [
+        r[0] for r in con.execute("select event_name from plan where milestone = 'setup_complete'").fetchall()
+    ]
+    assert mapped
+    assert _one(con, f"select count(*) from events where event_name in {tuple(mapped) + ('',)}") == 0
+    default = _one(_events(small), f"select count(*) from events where event_name in {tuple(mapped) + ('',)}")
+    assert default > 0
+    defect = _manifest(cfg)["feed_defects"]["silent_milestone"]  # type: ignore[index]
+    assert defect["event_names"] == mapped and defect["events_withheld"] >= default * 0.9
+    # users still use the product as if the milestone were reached: the rest of the feed barely moves
+    others = f"select count(*) from events where event_name not in {tuple(mapped) + ('',)}"
+    assert abs(_one(con, others) / _one(_events(small), others) - 1) < 0.01  # type: ignore[operator]
+    _same_non_event_tables(cfg, small)
+
+
+def test_silent_milestone_of_alt_silences_every_mapped_event(tmp_path: Path) -> None:
+    cfg = _run(tmp_path, product="alt", silent_milestone="first_value_outcome")
+    con = _events(cfg)
+    mapped = [
+        r[0]
+        for r in con.execute("select event_name from plan where milestone = 'first_value_outcome'").fetchall()
+    ]
+    assert len(mapped) == 2
+    assert _one(con, f"select count(*) from events where event_name in {tuple(mapped)}") == 0
+
+
+def test_outage_stops_the_feed_while_late_arrivals_keep_coming(
+    tmp_path: Path, small: GeneratorConfig
+) -> None:
+    cfg = _run(tmp_path, outage_days=8)
+    start = cfg.as_of - dt.timedelta(days=7)
+    assert _manifest(cfg)["feed_defects"]["outage"]["start_date"] == start.isoformat()  # type: ignore[index]
+    con = _events(cfg)
+    assert _one(con, "select max(occurred_at)::date from events") < start
+    assert _one(con, "select max(received_at)::date from events") == cfg.as_of
+    per_day = dict(
+        con.execute(f"""
+        select received_at::date, count(*) from events
+        where received_at >= '{start}' group by 1""").fetchall()
+    )
+    outage_days = [start + dt.timedelta(days=i) for i in range(8)]
+    assert sorted(per_day) == outage_days
+    assert min(per_day.values()) >= 5, per_day
+    logged = _one(
+        con,
+        f"""select count(*) from events e join read_parquet('{cfg.truth}/dirty_rows.parquet') d
+        on d.row_key = e.event_id and d.dirty_class = 'late_arrival' where e.received_at >= '{start}'""",
+    )
+    assert logged >= 8 * 5
+    before = f"select count(*) from events where occurred_at < '{start - dt.timedelta(days=14)}'"
+    assert _one(con, before) > 0
+    _same_non_event_tables(cfg, small)
+
+
+def test_stopped_event_fires_until_its_date_only(tmp_path: Path) -> None:
+    stop = dt.date(2025, 11, 30)
+    cfg = _run(tmp_path, stop_event="task_created", stop_after=stop)
+    con = _events(cfg)
+    after = dt.datetime.combine(stop + dt.timedelta(days=1), dt.time())
+    assert (
+        _one(
+            con, f"select count(*) from events where event_name = 'task_created' and occurred_at >= '{after}'"
+        )
+        == 0
+    )
+    assert (
+        _one(
+            con, f"select count(*) from events where event_name = 'task_created' and occurred_at < '{after}'"
+        )
+        > 0
+    )
+    assert (
+        _one(
+            con,
+            f"select count(*) from events where event_name = 'task_completed' and occurred_at >= '{after}'",
+        )
+        > 0
+    )
+    assert _manifest(cfg)["args"]["stop_after"] == stop.isoformat()  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--silent-milestone", "onboarded"],
+        ["--outage-days", "-1"],
+        ["--outage-days", "400"],
+        ["--stop-event", "task_created"],
+        ["--stop-event", "task_created", "--stop-after", "2030-01-01"],
+        ["--product", "alt", "--stop-event", "task_created", "--stop-after", "2025-06-01"],
+        ["--product", "other"],
+    ],
+)
+def test_cli_rejects_bad_defect_options(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+
+
+def test_cli_maps_the_new_options() -> None:
+    cfg = parse_args(
+        [
+            "--product",
+            "alt",
+            "--silent-milestone",
+            "setup_complete",
+            "--outage-days",
+            "3",
+            "--stop-event",
+            "message_sent",
+            "--stop-after",
+            "2025-12-01",
+        ]
+    )
+    assert (cfg.product, cfg.silent_milestone, cfg.outage_days, cfg.stop_event, cfg.stop_after) == (
+        "alt",
+        "setup_complete",
+        3,
+        "message_sent",
+        dt.date(2025, 12, 1),
+    )
+    assert cfg.outage_start == cfg.as_of - dt.timedelta(days=2)
