@@ -104,6 +104,7 @@ milestones as (
         pivoted.integration_connected_at,
         pivoted.first_value_outcome_at,
         case
+            -- last_required_reached_at is null only when the seed requires nothing: activated at signup
             when coalesce(activation.required_milestones_reached, 0) >= required_count.required_milestones
                 then greatest(activation.last_required_reached_at, users.signed_up_at)
         end as activated_at,
@@ -121,8 +122,14 @@ timed as (
         activated_at is not null as is_activated,
         cast({{ dbt.date_trunc('week', 'activated_at') }} as date) as activation_week,
         {{ dbt.datediff('signed_up_at', 'activated_at', 'second') }} / 86400.0 as days_to_activation,  -- noqa: LT05
-        {{ dbt.datediff('signed_up_at', 'greatest(first_value_outcome_at, signed_up_at)', 'second') }}  -- noqa: LT05
-        / 86400.0 as days_to_first_value,
+        -- null until a value outcome: greatest() skips nulls, so it must not see a missing first value;
+        -- a value outcome before signup (stitched anonymous events) counts as day 0
+        case
+            when first_value_outcome_at is not null
+                then
+                    {{ dbt.datediff('signed_up_at', 'greatest(first_value_outcome_at, signed_up_at)', 'second') }}
+                    / 86400.0
+        end as days_to_first_value,
     from milestones
 )
 
