@@ -79,4 +79,5 @@ report: $(VENV)/.installed  ## HTML report from the marts (SCREENSHOT=1: Chromiu
 		$(if $(SCREENSHOT),--screenshot reports/engagement_report.png)
 
 export: $(VENV)/.installed  ## CRM audience (next_best_actions): CSV + Parquet per action in EXPORT_DIR/<as_of_date>/
-	$(BIN)/python -m engagement.export --duckdb $(ENGAGEMENT_DUCKDB_PATH) --out $(EXPORT_DIR)
+	$(if $(filter $(CURDIR)/data/engagement.duckdb,$(ENGAGEMENT_DUCKDB_PATH)),ENGAGEMENT_ENV=demo) \
+		$(BIN)/python -m engagement.export --duckdb $(ENGAGEMENT_DUCKDB_PATH) --out $(EXPORT_DIR)

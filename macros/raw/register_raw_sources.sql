@@ -86,6 +86,11 @@
                     {% do select_list.append('cast("' ~ column.name ~ '" as ' ~ contract_type ~ ') as ' ~ column.name) %}
                 {% endif %}
             {% endfor %}
+            {% set conflicts = table_meta.get('conflicting_duplicates') %}
+            {% if conflicts and select_list | length == source_node.columns | length %}
+                {% do problems.extend(engagement.raw_conflicting_duplicates(
+                    table_path, reader, conflicts, source_node.columns, actual)) %}
+            {% endif %}
             {% set non_empty = table_meta.get('required_non_empty') %}
             {% if non_empty and select_list %}
                 {% set row_count = run_query('select count(*) from ' ~ reader).rows[0][0] %}
@@ -99,14 +104,22 @@
                 ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) %}
         {% endif %}
     {% endfor %}
+    {% set salt_problem = engagement.email_salt_check() %}
     {% for note in notes %}
         {% do log('Raw data contract: ' ~ note, info=true) %}
     {% endfor %}
-    {% if problems %}
-        {% set message = 'Raw data contract: the feed under ' ~ root ~ ' breaks the contract in '
-            ~ problems | length ~ ' place' ~ ('s' if problems | length > 1 else '')
-            ~ ' (read RAW_DATA_CONTRACT.md at the root of this dbt project). Nothing was built.\n  - '
-            ~ problems | join('\n  - ')
+    {% if problems or salt_problem %}
+        {% set lines = [] %}
+        {% if problems %}
+            {% do lines.append('Raw data contract: the feed under ' ~ root ~ ' breaks the contract in '
+                ~ problems | length ~ ' place' ~ ('s' if problems | length > 1 else '')
+                ~ ' (read RAW_DATA_CONTRACT.md at the root of this dbt project). Nothing was built.\n  - '
+                ~ problems | join('\n  - ')) %}
+        {% endif %}
+        {% if salt_problem %}
+            {% do lines.append('E-mail salt: ' ~ salt_problem ~ ' Nothing was built.') %}
+        {% endif %}
+        {% set message = lines | join('\n')
             ~ '\n(Reported by the on-run-start hook register_raw_sources, which dbt names'
             ~ ' "operation engagement-on-run-start-0 (./dbt_project.yml)"; dbt_project.yml itself is fine.)' %}
         {% do log(message, info=true) %}
@@ -120,6 +133,72 @@
         {% do run_query(statement) %}
     {% endfor %}
     {{ return('select 1') }}
+{% endmacro %}
+
+{#
+    Rows of one raw table that share a key but disagree on what it means: the contract makes the key a
+    primary key, and keeping one of them by a tie-break would change the numbers silently. `spec` is the
+    table's meta.conflicting_duplicates: {key: SQL expression of the normalised key, key_name: its name,
+    columns: the columns that must agree (absent optional ones are skipped), show_values: whether the
+    message may quote their values (not for personal data), fix: the fix}. Returns the problems (one).
+#}
+{% macro raw_conflicting_duplicates(table_path, reader, spec, contract_columns, actual) %}
+    {% set present = [] %}
+    {% set labelled = [] %}
+    {% set differing = [] %}
+    {% for name in spec['columns'] if name | lower in actual %}
+        {% do present.append(name) %}
+        {% if contract_columns[name].data_type | lower == 'boolean' %}
+            {% set normalised = "cast(coalesce(\"" ~ name ~ "\", false) as varchar)" %}
+        {% else %}
+            {% set normalised = "coalesce(nullif(lower(trim(cast(\"" ~ name ~ "\" as varchar))), ''), 'null')" %}
+        {% endif %}
+        {% do labelled.append("'" ~ name ~ "=' || " ~ normalised) %}
+        {% do differing.append("case when count(distinct " ~ normalised ~ ") > 1 then '" ~ name ~ "' end") %}
+    {% endfor %}
+    {% set query %}
+        with keyed as (
+            select
+                {{ spec['key'] }} as conflict_key,
+                {{ labelled | join(" || '; ' || ") }} as definition,
+                *,
+            from {{ reader }}
+            where coalesce(length(ltrim(cast({{ spec['key'] }} as varchar))), 0) > 0
+        ),
+        conflicting as (
+            select
+                conflict_key,
+                count(*) as rows_with_key,
+                count(distinct definition) as definitions,
+                string_agg(distinct definition, ' | ' order by definition) as shown,
+                concat_ws(', ', {{ differing | join(', ') }}) as differing_columns,
+            from keyed
+            group by conflict_key
+            having count(distinct definition) > 1
+        )
+        select
+            count(*) over () as keys_in_conflict,
+            sum(rows_with_key) over () as rows_in_conflict,
+            conflict_key,
+            definitions,
+            shown,
+            differing_columns,
+        from conflicting
+        order by conflict_key
+        limit 5
+    {% endset %}
+    {% set found = run_query(query).rows %}
+    {% if found | length == 0 %}
+        {{ return([]) }}
+    {% endif %}
+    {% set examples = [] %}
+    {% for row in found %}
+        {% do examples.append("'" ~ row[2] ~ "' (" ~ row[3] ~ " versions"
+            ~ ((': ' ~ row[4]) if spec.get('show_values') else (' differing in ' ~ row[5])) ~ ")") %}
+    {% endfor %}
+    {{ return([table_path ~ ': ' ~ found[0][0] ~ ' ' ~ spec['key_name'] ~ ' value(s) appear on '
+        ~ found[0][1] ~ ' rows that disagree on ' ~ present | join(', ')
+        ~ ', e.g. ' ~ examples | join(', ') ~ '. ' ~ spec['fix']]) }}
 {% endmacro %}
 
 {# The meta of a source table or column, whether written as `meta:` or `config: {meta: ...}`. #}

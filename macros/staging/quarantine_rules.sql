@@ -4,6 +4,12 @@
     reason. Staging models keep rows with no reason (`quarantine_reason(...) is null`); the quarantine model
     keeps the others with their reason. Rows that are merely dirty are cleaned in staging instead (see each
     staging model's description).
+    Duplicates of a key are quarantined here only when they agree on what matters: copies that disagree
+    (a user_id with two e-mails, an event_name with two meanings) stop the build in the raw-source hook
+    (meta.conflicting_duplicates in the sources YAML) before any model runs. Tracking-plan names are
+    compared lower-cased, as staging lower-cases them. Negative seats cannot be "seats in force" (a feed
+    sending seat deltas, or a sign error): the change is quarantined, and a warn-level test on the
+    quarantine counts the rows and names the fix (an error above max_quarantine_rate like any reason).
 #}
 {% macro quarantine_rules() %}
     {#- blank: null or only spaces; ltrim stops at the first other character, so on 10M events this is
@@ -24,7 +30,7 @@
         ]},
         'app.tracking_plan': {'key': 'event_name', 'rules': [
             ['missing_event_name', blank.format('event_name')],
-            ['duplicate_event_name', duplicate.format('event_name', 'feature, milestone')],
+            ['duplicate_event_name', duplicate.format('lower(event_name)', 'feature, milestone')],
         ]},
         'app.experiment_assignments': {'key': "experiment_id || ':' || user_id", 'rules': [
             ['missing_experiment_id', blank.format('experiment_id')],
@@ -50,6 +56,7 @@
             ['missing_effective_at', 'effective_at is null'],
             ['unknown_change_type', "coalesce(lower(trim(change_type)), '') not in ("
                 ~ "'" ~ engagement.known_change_types() | join("', '") ~ "')"],
+            ['negative_seats', 'seats < 0'],
             ['duplicate_change_id', duplicate.format('change_id', 'effective_at')],
         ]},
         'billing.invoices': {'key': 'invoice_id', 'rules': [

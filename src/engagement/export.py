@@ -10,7 +10,12 @@ Privacy and consent, checked before anything is written (the run fails and write
 - members are matched by ``email_hash`` (salted SHA-256 from ``dim_users``); no value may look like an
   e-mail address;
 - a marketing row (the playbook's ``is_marketing`` flag, or a channel in :data:`MARKETING_CHANNELS`) must
-  be a user with ``is_marketing_opt_in`` true.
+  be a user with ``is_marketing_opt_in`` true;
+- the hashes must not be made with the public demo salt (:data:`DEMO_EMAIL_SALT`, used by the build when
+  ``ENGAGEMENT_EMAIL_SALT`` is unset), which makes them reversible with a dictionary of e-mails. The
+  export recognises such hashes the way anyone could: it recomputes them from the warehouse's e-mails
+  (``intermediate.int_users_stitched``). It refuses them (exit 2) unless ``ENGAGEMENT_ENV=demo``; then it
+  writes them, says so on every run and records ``email_salt`` in ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+# The public salt of the demo (the same literal as the dbt macro demo_email_salt; a test keeps them equal).
+DEMO_EMAIL_SALT = "engagement-demo-salt"
 
 # Channels that are marketing whatever the playbook says (consent required).
 MARKETING_CHANNELS: frozenset[str] = frozenset({"email", "sms", "push"})
@@ -99,11 +107,16 @@ class RawEmailError(ExportError):
     """A value looks like a raw e-mail address."""
 
 
+class DemoSaltError(ExportError):
+    """The e-mail hashes were made with the public demo salt, outside a demo run."""
+
+
 @dataclass(frozen=True)
 class ExportResult:
     as_of_date: dt.date
     folder: Path
     rows_per_action: dict[str, int]
+    email_salt: str = "unverified"
 
     @property
     def rows(self) -> int:
@@ -178,6 +191,37 @@ def check_no_raw_email(audience: pa.Table) -> None:
             raise RawEmailError(f"{hits} value(s) of column {field.name} look like e-mail addresses")
 
 
+def email_salt_status(con: duckdb.DuckDBPyConnection) -> str:
+    """``demo`` when dim_users' hashes equal the demo-salt hash of the user's e-mail, ``own`` when none do,
+    ``unverified`` when the warehouse holds no e-mails to check them against."""
+    relations = _relations(con)
+    if not {"intermediate.int_users_stitched", "marts.dim_users"} <= relations:
+        return "unverified"
+    checked, demo = con.execute(
+        "select count(*), count(*) filter (where users.email_hash = sha256(? || stitched.email)) "
+        "from marts.dim_users as users inner join intermediate.int_users_stitched as stitched "
+        "on users.user_id = stitched.user_id "
+        "where users.email_hash is not null and stitched.email is not null",
+        [DEMO_EMAIL_SALT],
+    ).fetchone()
+    if not checked:
+        return "unverified"
+    return "demo" if demo else "own"
+
+
+def check_salt(status: str, audience: pa.Table, demo: bool) -> None:
+    """Raise :class:`DemoSaltError` when demo-salt hashes would be published outside a demo run."""
+    hashes = audience.num_rows - audience.column("email_hash").null_count
+    if status == "demo" and hashes and not demo:
+        raise DemoSaltError(
+            f"{hashes} email_hash value(s) were made with the public demo salt {DEMO_EMAIL_SALT!r} "
+            "(ENGAGEMENT_EMAIL_SALT was not set when dbt built the warehouse), so anyone can reverse them "
+            "with a dictionary of e-mails; nothing was exported. Fix: set ENGAGEMENT_EMAIL_SALT to a "
+            "secret of your own and run `dbt build` again. To export the demo data anyway, set "
+            "ENGAGEMENT_ENV=demo (`make export` does for the demo warehouse)."
+        )
+
+
 def _as_of_date(con: duckdb.DuckDBPyConnection, audience: pa.Table) -> dt.date:
     dates = set(audience.column("as_of_date").to_pylist())
     if len(dates) > 1:
@@ -202,13 +246,30 @@ def _write(audience: pa.Table, actions: list[str], folder: Path) -> dict[str, in
     return counts
 
 
-def export_audience(duckdb_path: Path, out: Path) -> ExportResult:
-    """Check and write the audience under ``out/<as_of_date>/`` (replacing an earlier run of that date)."""
+SALT_NOTES = {
+    "own": "own (ENGAGEMENT_EMAIL_SALT)",
+    "demo": f"DEMO: public salt {DEMO_EMAIL_SALT!r}, hashes reversible; not for production",
+    "unverified": "unverified (the warehouse holds no e-mails to check the hashes against)",
+}
+
+
+def is_demo_run() -> bool:
+    """A demo run is declared with ``ENGAGEMENT_ENV=demo``; anything else is treated as production."""
+    return os.environ.get("ENGAGEMENT_ENV", "").strip().lower() == "demo"
+
+
+def export_audience(duckdb_path: Path, out: Path, demo: bool | None = None) -> ExportResult:
+    """Check and write the audience under ``out/<as_of_date>/`` (replacing an earlier run of that date).
+
+    ``demo`` (default: :func:`is_demo_run`) allows hashes made with the public demo salt.
+    """
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         audience, actions = read_audience(con)
         as_of = _as_of_date(con, audience)
+        salt = email_salt_status(con)
     check_no_raw_email(audience)
     check_consent(audience)
+    check_salt(salt, audience, is_demo_run() if demo is None else demo)
 
     target = Path(out) / as_of.isoformat()
     staging = Path(out) / f".{as_of.isoformat()}.tmp-{os.getpid()}"
@@ -223,6 +284,7 @@ def export_audience(duckdb_path: Path, out: Path) -> ExportResult:
             "files": {action: [f"{action}.csv", f"{action}.parquet"] for action in counts},
             "rows_per_action": counts,
             "rows": sum(counts.values()),
+            "email_salt": SALT_NOTES[salt],
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if target.exists():
@@ -230,7 +292,7 @@ def export_audience(duckdb_path: Path, out: Path) -> ExportResult:
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return ExportResult(as_of, target, counts)
+    return ExportResult(as_of, target, counts, salt)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,6 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     for action, rows in result.rows_per_action.items():
         print(f"  {action:<32} {rows:>6} rows")
     print(f"wrote {result.rows} rows in {len(result.rows_per_action)} actions to {result.folder}")
+    if result.email_salt == "demo":
+        print(
+            f"DEMO SALT: the email_hash values use the public demo salt {DEMO_EMAIL_SALT!r} "
+            "(ENGAGEMENT_ENV=demo); anyone can reverse them. Not for a real CRM: set "
+            "ENGAGEMENT_EMAIL_SALT and rebuild.",
+            file=sys.stderr,
+        )
     return 0
 
 
