@@ -757,7 +757,7 @@ ALT = Product(
     page_event="screen_viewed",
     unknown_event_names=("legacy_rota_printed", "ShiftPublished", "qa_smoke_test", "kiosk_heartbeat"),
     currencies=("EUR", "GBP", "JPY", "CHF"),
-    region_currency_probs=((0.6, 0.4, 0, 0), (0.55, 0.25, 0, 0.2), (0.3, 0, 0.7, 0), (1.0, 0, 0, 0)),
+    region_currency_probs=((0.5, 0.2, 0.3, 0), (0.5, 0.25, 0, 0.25), (0.1, 0, 0.9, 0), (0.6, 0, 0.4, 0)),
     monthly_price_minor={
         "EUR": (0, 600, 1900, 4900),
         "GBP": (0, 500, 1600, 4200),
