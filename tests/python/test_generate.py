@@ -1,4 +1,5 @@
-"""Tests of the demo data generator (small scales; the whole file runs in a few seconds)."""
+"""Tests of the data generator: the demo, the alt product and the feed defects (small scales; about ten
+generator runs of ~1.5 s each)."""
 
 from __future__ import annotations
 
