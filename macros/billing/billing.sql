@@ -1,18 +1,10 @@
 {#
     Sort key of subscription changes that share one effective_at: the lifecycle order of the raw
-    contract's change types (a start before a trial, a conversion before a plan change, an end last).
+    contract's change types (a start before a trial, a conversion before a plan change, an end last), as
+    the governed change_type list orders them (macro governed_values).
 #}
 {% macro subscription_change_apply_order(change_type) -%}
-    case {{ change_type }}
-        when 'created' then 1
-        when 'trial_started' then 2
-        when 'trial_converted' then 3
-        when 'reactivated' then 4
-        when 'plan_changed' then 5
-        when 'seats_changed' then 6
-        when 'canceled' then 7
-        when 'ended' then 8
-    end
+    {{ engagement.governed_value_order('change_type', change_type) }}
 {%- endmacro %}
 
 {#

@@ -8,7 +8,7 @@
 {% macro lifecycle_rules(power_condition, power_reason) %}
     {% set text = dbt.type_string() %}
     {% set days_idle = "coalesce(cast(days_since_last_key_action as " ~ text ~ "), 'never')" %}
-    {{ return([
+    {{ return(engagement.in_governed_order('lifecycle_segment', [
         ['churned', 'has_churned', "'account subscription ended'"],
         ['not_activated', 'not is_activated', "'activation milestones (seed activation_milestones) not all reached'"],
         ['dormant',
@@ -38,7 +38,7 @@
         ['casual', 'true',
             "'active ' || cast(active_weeks_l4 as " ~ text ~ ") || ' of last 4 weeks < habitual_min_active_weeks '"
             ~ " || cast(thresholds.habitual_min_active_weeks as " ~ text ~ ")"],
-    ]) }}
+    ])) }}
 {% endmacro %}
 
 {# Case expression: the segment of the first rule that holds. #}
@@ -68,7 +68,7 @@
 #}
 {% macro engagement_tier_rules() %}
     {% set text = dbt.type_string() %}
-    {{ return([
+    {{ return(engagement.in_governed_order('engagement_tier', [
         ['power_user',
             'key_actions_l28 >= thresholds.power_min_key_actions_l28'
             ~ ' and features_adopted_to_date >= thresholds.power_min_features_adopted',
@@ -89,18 +89,38 @@
             "'active ' || cast(active_weeks_l4 as " ~ text ~ ") || ' of last 4 weeks >= renewer_min_active_weeks '"
             ~ " || cast(thresholds.renewer_min_active_weeks as " ~ text ~ ")"],
         ['explorer', 'true', "'none of power_user, early_adopter, renewer'"],
-    ]) }}
+    ])) }}
 {% endmacro %}
 
 {#
     The lifecycle ladder used to call a transition a progression or a regression: higher is healthier.
-    Every segment of lifecycle_rules has a rank; '(entered)' and unknown values are 0.
+    Every segment of lifecycle_rules has a rank (macro governed_values); '(entered)' and unknown values are 0.
 #}
 {% macro lifecycle_segment_ranks() %}
-    {{ return({
-        'churned': 1, 'dormant': 2, 'declining': 3, 'not_activated': 4, 'resurrected': 5,
-        'casual': 6, 'new': 7, 'habitual': 8, 'power': 9,
-    }) }}
+    {%- set ranks = {} -%}
+    {%- for segment in engagement.governed_values()['lifecycle_segment'] -%}
+        {%- do ranks.update({segment['value']: segment['rank']}) -%}
+    {%- endfor -%}
+    {{ return(ranks) }}
+{% endmacro %}
+
+{#
+    The rules of a segmentation in the order and with the names of its governed list (macro
+    governed_values); a rule list that drifts from it fails compilation with one message.
+#}
+{% macro in_governed_order(list_name, rules) %}
+    {%- set names = [] -%}
+    {%- for rule in rules -%}
+        {%- do names.append(rule[0]) -%}
+    {%- endfor -%}
+    {%- set governed = engagement.governed_value_names(list_name) -%}
+    {%- if names != governed -%}
+        {{ exceptions.raise_compiler_error(
+            "The " ~ list_name ~ " rules (" ~ names | join(', ') ~ ") differ from the governed list ("
+            ~ governed | join(', ') ~ ", macro governed_values): change both together."
+        ) }}
+    {%- endif -%}
+    {{ return(rules) }}
 {% endmacro %}
 
 {% macro lifecycle_segment_rank(column) -%}

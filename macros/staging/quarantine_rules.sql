@@ -79,8 +79,7 @@
 
 {# The subscription change types whose meaning drives billing logic (raw contract); others are quarantined. #}
 {% macro known_change_types() %}
-    {{ return(['created', 'trial_started', 'trial_converted', 'plan_changed', 'seats_changed',
-               'canceled', 'reactivated', 'ended']) }}
+    {{ return(engagement.governed_value_names('change_type')) }}
 {% endmacro %}
 
 {# A SQL case expression: the quarantine reason of a raw row of `source_table` ('app.events'), or null. #}

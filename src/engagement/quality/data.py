@@ -106,6 +106,27 @@ def mart_columns(db_path: Path) -> dict[str, dict[str, str]]:
     return catalog
 
 
+def governed_values(db_path: Path) -> dict[str, list[str]]:
+    """The governed value lists of the build (``marts.governed_values``): list name -> values in order.
+
+    Empty when the warehouse has no such table (an older build): the checks that need it are skipped.
+    """
+    with open_warehouse(db_path) as con:
+        present = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'governed_values'"
+        ).fetchone()
+        if not present or not present[0]:
+            return {}
+        rows = con.execute(
+            "select list_name, value from marts.governed_values order by list_name, list_order"
+        ).fetchall()
+    lists: dict[str, list[str]] = {}
+    for list_name, value in rows:
+        lists.setdefault(str(list_name), []).append(str(value))
+    return lists
+
+
 def warehouse_frame(db_path: Path, sql: str) -> pd.DataFrame:
     """Run ``sql`` against the warehouse file (read-only) and return the result."""
     with open_warehouse(db_path) as con:

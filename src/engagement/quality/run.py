@@ -200,7 +200,7 @@ def build_mart_suites(duckdb_path: Path) -> tuple[list[SuiteSpec], list[SuiteRes
         schemas = ", ".join(data.MART_SCHEMAS)
         message = f"no tables in schemas {schemas} of {duckdb_path}: run `dbt build` first"
         return [], [_failed_load("marts", "marts", str(duckdb_path), message)], []
-    specs, notes = suites.mart_suites(catalog)
+    specs, notes = suites.mart_suites(catalog, data.governed_values(duckdb_path))
     return specs, [], notes
 
 

@@ -13,7 +13,7 @@ reprocess that window). Freshness is measured against the data's own as-of date,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,10 +28,18 @@ Layer = Literal["raw", "marts"]
 #: An e-mail address anywhere in a value (search, not full match): local part, @, domain with a TLD.
 EMAIL_REGEX = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
 
-#: The lifecycle segments of macros/engagement/lifecycle.sql (exactly one per member-week).
-LIFECYCLE_SEGMENTS: tuple[str, ...] = (
-    "churned", "not_activated", "dormant", "resurrected", "new", "declining", "power", "habitual", "casual",
-)
+#: Mart columns whose values come from a governed list (macro governed_values, built as the table
+#: marts.governed_values): column name -> list name. The lists themselves are read from the warehouse.
+GOVERNED_COLUMNS: dict[str, str] = {
+    "lifecycle_segment": "lifecycle_segment",
+    "previous_lifecycle_segment": "lifecycle_segment",
+    "current_lifecycle_segment": "lifecycle_segment",
+    "engagement_tier": "engagement_tier",
+    "previous_engagement_tier": "engagement_tier",
+    "current_engagement_tier": "engagement_tier",
+    "risk_band": "risk_band",
+    "churn_risk_band": "risk_band",
+}
 
 #: Key columns per raw table: null (or blank) values make the row unusable (quarantined by staging).
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -284,13 +292,20 @@ def _event_timeliness(thresholds: Thresholds, as_of: dt.date | None) -> list[gxe
 # ------------------------------------------------------------------------------------------------- marts
 
 
-def mart_suites(catalog: Mapping[str, Mapping[str, str]]) -> tuple[list[SuiteSpec], list[str]]:
+def mart_suites(
+    catalog: Mapping[str, Mapping[str, str]], governed: Mapping[str, Sequence[str]] | None = None
+) -> tuple[list[SuiteSpec], list[str]]:
     """One suite per mart table (schemas marts and ml), plus the marketing-consent audience suite.
 
-    Returns the suites and notes on checks skipped because their table is absent.
+    ``governed`` holds the governed value lists (``marts.governed_values``: list name -> values); each
+    mart column of :data:`GOVERNED_COLUMNS` is checked against its list. Returns the suites and notes on
+    checks skipped because their table is absent.
     """
     suites: list[SuiteSpec] = []
     notes: list[str] = []
+    governed = governed or {}
+    if not governed:
+        notes.append("marts.governed_values is absent: governed value list checks skipped")
     probability_tables = [
         table for table, columns in catalog.items() if "churn_probability" in columns
     ]
@@ -301,7 +316,7 @@ def mart_suites(catalog: Mapping[str, Mapping[str, str]]) -> tuple[list[SuiteSpe
             notes.append(f"{required} is absent: its checks were skipped")
 
     for table, columns in sorted(catalog.items()):
-        spec = _mart_suite(table, columns)
+        spec = _mart_suite(table, columns, governed)
         if spec.expectations:
             suites.append(spec)
 
@@ -312,7 +327,7 @@ def mart_suites(catalog: Mapping[str, Mapping[str, str]]) -> tuple[list[SuiteSpe
     return suites, notes
 
 
-def _mart_suite(table: str, columns: Mapping[str, str]) -> SuiteSpec:
+def _mart_suite(table: str, columns: Mapping[str, str], governed: Mapping[str, Sequence[str]]) -> SuiteSpec:
     expectations: list[gxe.Expectation] = []
     used: list[str] = []
     derived: dict[str, str] = {}
@@ -340,13 +355,16 @@ def _mart_suite(table: str, columns: Mapping[str, str]) -> SuiteSpec:
                 gxe.ExpectColumnValuesToNotBeNull(column="lifecycle_segment"),
                 "every member-week has a lifecycle segment",
             ),
-            critical(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="lifecycle_segment", value_set=list(LIFECYCLE_SEGMENTS)
-                ),
-                "lifecycle segments are the known set (macros/engagement/lifecycle.sql)",
-            ),
         ]
+
+    for column in columns:
+        list_name = GOVERNED_COLUMNS.get(column)
+        if list_name and governed.get(list_name):
+            use(column)
+            expectations.append(critical(
+                gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(governed[list_name])),
+                f"{column} takes the governed {list_name} values (macro governed_values)",
+            ))
 
     for column in columns:
         if column.endswith("_probability"):
@@ -358,12 +376,12 @@ def _mart_suite(table: str, columns: Mapping[str, str]) -> SuiteSpec:
 
     if table.endswith(".balanced_scorecard") and {"metric", "value"} <= set(columns):
         use("value")
-        derived["is_rate_metric"] = "ends_with(metric, '_rate')"
+        derived["is_rate_metric"] = "regexp_matches(metric, '_rate(_|$)')"
         expectations.append(critical(
             gxe.ExpectColumnValuesToBeBetween(
                 column="value", min_value=0, max_value=1, row_condition=Column("is_rate_metric") == True,  # noqa: E712
             ),
-            "scorecard metrics named *_rate are shares in [0, 1]",
+            "scorecard metrics named *_rate or *_rate_<grain> are shares in [0, 1]",
         ))
 
     if "health_score" in columns:

@@ -6,6 +6,7 @@ import base64
 import io
 import math
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib
@@ -18,23 +19,15 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
-from engagement.report.readings import SEGMENT_ORDER, label  # noqa: E402
+from engagement.report.readings import label  # noqa: E402
 
 DPI = 110
 WIDE = (12.4, 4.2)
 HALF = (6.1, 4.2)
 
-SEGMENT_COLORS: dict[str, str] = {
-    "power": "#1b7837",
-    "habitual": "#5aae61",
-    "new": "#92c5de",
-    "casual": "#d9f0d3",
-    "resurrected": "#9970ab",
-    "not_activated": "#cccccc",
-    "declining": "#f4a582",
-    "dormant": "#878787",
-    "churned": "#b2182b",
-}
+# Segment colours follow the lifecycle ladder (healthiest first: green to red), so no chart names a segment.
+LADDER_CMAP = "RdYlGn_r"
+OTHER_SEGMENT_COLOR = "#bababa"
 DIRECTION_COLORS = {"progressed": "#1b7837", "regressed": "#b2182b"}
 STATUS_COLORS = {"on_target": "#1b7837", "off_target": "#b2182b"}
 SERIES_COLORS = ("#2166ac", "#b2182b", "#762a83", "#e08214", "#1b7837")
@@ -78,24 +71,29 @@ def _render(fig: Figure, title: str, reading: str, wide: bool) -> Chart:
     return Chart(title, base64.b64encode(png).decode("ascii"), reading, width, height, wide)
 
 
-def _segment_color(segment: str) -> str:
-    return SEGMENT_COLORS.get(segment, "#bababa")
+def _segment_color(segment: str, ladder: Sequence[str]) -> str:
+    """The segment's colour by its place on the governed lifecycle ladder (healthiest first)."""
+    if segment not in ladder:
+        return OTHER_SEGMENT_COLOR
+    position = ladder.index(segment) / max(len(ladder) - 1, 1)
+    return str(matplotlib.colors.to_hex(matplotlib.colormaps[LADDER_CMAP](0.05 + 0.9 * position)))
 
 
-def _ordered(segments: list[str] | pd.Index) -> list[str]:
-    known = [seg for seg in SEGMENT_ORDER if seg in set(segments)]
-    return known + sorted(seg for seg in segments if seg not in SEGMENT_ORDER)
+def _ordered(segments: list[str] | pd.Index, ladder: Sequence[str]) -> list[str]:
+    """Segments in ladder order (healthiest first), unknown ones after, alphabetically."""
+    known = [seg for seg in ladder if seg in set(segments)]
+    return known + sorted(seg for seg in segments if seg not in ladder)
 
 
-def segment_sizes(sizes: pd.DataFrame, title: str, reading: str) -> Chart:
-    """Stacked area: one row per week (DatetimeIndex), one column per segment."""
+def segment_sizes(sizes: pd.DataFrame, ladder: Sequence[str], title: str, reading: str) -> Chart:
+    """Stacked area: one row per week (DatetimeIndex), one column per segment; ``ladder`` healthiest first."""
     fig, ax = plt.subplots(figsize=WIDE)
-    columns = _ordered(list(sizes.columns))
+    columns = _ordered(list(sizes.columns), ladder)
     ax.stackplot(
         sizes.index,
         *[sizes[col].to_numpy(dtype=float) for col in columns],
         labels=[label(col) for col in columns],
-        colors=[_segment_color(col) for col in columns],
+        colors=[_segment_color(col, ladder) for col in columns],
         linewidth=0.3,
         edgecolor="white",
     )
@@ -107,12 +105,12 @@ def segment_sizes(sizes: pd.DataFrame, title: str, reading: str) -> Chart:
     return _render(fig, title, reading, wide=True)
 
 
-def transition_heatmap(counts: pd.DataFrame, title: str, reading: str) -> Chart:
+def transition_heatmap(counts: pd.DataFrame, ladder: Sequence[str], title: str, reading: str) -> Chart:
     """Rows: from segment, columns: to segment; colour = share of the row, text = members."""
     rows = (["(entered)"] if "(entered)" in counts.index else []) + _ordered(
-        [idx for idx in counts.index if idx != "(entered)"]
+        [idx for idx in counts.index if idx != "(entered)"], ladder
     )
-    cols = _ordered(list(counts.columns))
+    cols = _ordered(list(counts.columns), ladder)
     counts = counts.reindex(index=rows, columns=cols, fill_value=0)
     totals = counts.sum(axis=1).replace(0, np.nan)
     shares = counts.div(totals, axis=0).fillna(0.0)
@@ -233,17 +231,17 @@ def cohort_activation(cohorts: pd.DataFrame, window_days: int, title: str, readi
     return _render(fig, title, reading, wide=False)
 
 
-def retention_curves(curves: pd.DataFrame, title: str, reading: str) -> Chart:
+def retention_curves(curves: pd.DataFrame, ladder: Sequence[str], title: str, reading: str) -> Chart:
     """One line per segment: share with a key action k weeks after the anchor week."""
     fig, ax = plt.subplots(figsize=HALF)
-    for segment in _ordered(list(curves["lifecycle_segment"].unique())):
+    for segment in _ordered(list(curves["lifecycle_segment"].unique()), ladder):
         part = curves[curves["lifecycle_segment"] == segment].sort_values("weeks_after")
         ax.plot(
             part["weeks_after"],
             part["retention_rate"],
             marker="o",
             markersize=3,
-            color=_segment_color(segment) if segment != "casual" else "#a6bf9b",
+            color=_segment_color(segment, ladder),
             label=label(segment),
         )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

@@ -6,19 +6,6 @@ import math
 
 import pandas as pd
 
-# The lifecycle ladder of macro lifecycle_segment_ranks (higher is healthier), healthiest first.
-SEGMENT_ORDER: tuple[str, ...] = (
-    "power",
-    "habitual",
-    "new",
-    "casual",
-    "resurrected",
-    "not_activated",
-    "declining",
-    "dormant",
-    "churned",
-)
-
 
 def label(name: str) -> str:
     """A code name for reading: ``not_activated`` -> ``not activated``."""

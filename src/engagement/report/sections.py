@@ -19,7 +19,8 @@ from engagement.report.charts import Chart
 from engagement.report.marts import Marts, MissingMartError
 from engagement.report.readings import label, metric_value, pct, points
 
-RETENTION_HORIZON_WEEKS = 12
+# used only when the warehouse has no seed segment_thresholds (its retention_horizon_weeks governs)
+DEFAULT_RETENTION_HORIZON_WEEKS = 8
 RETENTION_ANCHOR_WEEKS = 8
 MAX_WEEKS_SHOWN = 104
 TOP_FLOWS = 12
@@ -73,6 +74,8 @@ class Context:
     as_of_week: dt.date
     last_complete_week: dt.date
     feed_start_week: dt.date
+    # the lifecycle segments healthiest first (marts.governed_values: the governed list and ladder)
+    segment_ladder: tuple[str, ...] = ()
 
 
 Builder = Callable[[Marts, Context, Section], None]
@@ -100,7 +103,30 @@ def build_context(marts: Marts) -> Context:
         as_of_date = marts.scalar("select max(as_of_date) from marts.dim_users")
     as_of = _date(as_of_date) if as_of_date is not None else as_of_week + dt.timedelta(days=6)
     complete = as_of_week if as_of >= as_of_week + dt.timedelta(days=6) else as_of_week - dt.timedelta(days=7)
-    return Context(as_of, as_of_week, complete, _feed_start_week(marts) or as_of_week)
+    return Context(as_of, as_of_week, complete, _feed_start_week(marts) or as_of_week, segment_ladder(marts))
+
+
+def segment_ladder(marts: Marts) -> tuple[str, ...]:
+    """The governed lifecycle segments, healthiest first (empty when marts.governed_values is absent)."""
+    if not marts.has("marts.governed_values"):
+        return ()
+    marts.read.add("marts.governed_values")
+    rows = marts.df(
+        "select value from marts.governed_values where list_name = 'lifecycle_segment' "
+        "order by ladder_rank desc, list_order"
+    )
+    return tuple(str(value) for value in rows["value"])
+
+
+def rule_order(marts: Marts, list_name: str) -> list[str]:
+    """A governed list in its rule order (empty when marts.governed_values is absent)."""
+    if not marts.has("marts.governed_values"):
+        return []
+    marts.read.add("marts.governed_values")
+    rows = marts.df(
+        "select value from marts.governed_values where list_name = ? order by list_order", [list_name]
+    )
+    return [str(value) for value in rows["value"]]
 
 
 def _feed_start_week(marts: Marts) -> dt.date | None:
@@ -173,7 +199,16 @@ def _segment_sizes(marts: Marts, context: Context, section: Section) -> None:
     sizes = long.pivot(index="week_start", columns="lifecycle_segment", values="members").fillna(0)
     sizes.index = pd.to_datetime(sizes.index)
     title = "Lifecycle segment sizes, users per week"
-    section.charts.append(charts.segment_sizes(sizes, title, readings.segment_sizes_reading(sizes)))
+    section.charts.append(
+        charts.segment_sizes(sizes, context.segment_ladder, title, readings.segment_sizes_reading(sizes))
+    )
+    rules = rule_order(marts, "lifecycle_segment")
+    if rules:
+        section.notes.append(
+            "Rule order (first that holds, marts.governed_values): "
+            + ", ".join(label(rule) for rule in rules)
+            + "."
+        )
 
 
 def _transitions(marts: Marts, context: Context, section: Section) -> None:
@@ -193,7 +228,10 @@ def _transitions(marts: Marts, context: Context, section: Section) -> None:
     matrix_week = _date(matrix["week_start"].max())
     section.charts.append(
         charts.transition_heatmap(
-            counts, f"Transition matrix, week of {matrix_week:%Y-%m-%d}", readings.matrix_reading(counts)
+            counts,
+            context.segment_ladder,
+            f"Transition matrix, week of {matrix_week:%Y-%m-%d}",
+            readings.matrix_reading(counts),
         )
     )
     flows = moves[moves["direction"].isin(["progressed", "regressed"])]
@@ -302,8 +340,19 @@ def _activation(marts: Marts, context: Context, section: Section) -> None:
     )
 
 
+def _retention_horizon_weeks(marts: Marts) -> int:
+    """The governed retention horizon (seed segment_thresholds.retention_horizon_weeks)."""
+    if marts.has("seeds.segment_thresholds"):
+        marts.read.add("seeds.segment_thresholds")
+        value = marts.scalar("select retention_horizon_weeks from seeds.segment_thresholds limit 1")
+        if value is not None:
+            return int(value)
+    return DEFAULT_RETENTION_HORIZON_WEEKS
+
+
 def _retention(marts: Marts, context: Context, section: Section) -> None:
-    last_anchor = context.last_complete_week - dt.timedelta(weeks=RETENTION_HORIZON_WEEKS)
+    horizon = _retention_horizon_weeks(marts)
+    last_anchor = context.last_complete_week - dt.timedelta(weeks=horizon)
     first_anchor = max(context.feed_start_week, last_anchor - dt.timedelta(weeks=RETENTION_ANCHOR_WEEKS - 1))
     curves = marts.df(
         f"""
@@ -325,7 +374,7 @@ def _retention(marts: Marts, context: Context, section: Section) -> None:
         inner join later
             on anchors.user_id = later.user_id
             and later.week_start > anchors.anchor_week
-            and later.week_start <= anchors.anchor_week + to_days({7 * RETENTION_HORIZON_WEEKS})
+            and later.week_start <= anchors.anchor_week + to_days({7 * horizon})
         group by all
         order by all
         """,
@@ -333,12 +382,14 @@ def _retention(marts: Marts, context: Context, section: Section) -> None:
     )
     if curves.empty or first_anchor > last_anchor:
         section.notes.append(
-            f"Retention curves need {RETENTION_HORIZON_WEEKS} complete weeks after an anchor week; "
-            "not enough history yet."
+            f"Retention curves need {horizon} complete weeks (seed retention_horizon_weeks) after an "
+            "anchor week; not enough history yet."
         )
         return
     title = f"Retention by segment (anchors {first_anchor:%Y-%m-%d} to {last_anchor:%Y-%m-%d})"
-    section.charts.append(charts.retention_curves(curves, title, readings.retention_reading(curves)))
+    section.charts.append(
+        charts.retention_curves(curves, context.segment_ladder, title, readings.retention_reading(curves))
+    )
 
 
 def _activation_and_retention(marts: Marts, context: Context, section: Section) -> None:
@@ -560,8 +611,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "segments",
         "Lifecycle segments over time",
-        "Every user sits in exactly one lifecycle segment each week (first rule that holds: churned, "
-        "not activated, dormant, resurrected, new, declining, power, habitual, casual).",
+        "Every user sits in exactly one lifecycle segment each week: the first of the governed rules that "
+        "holds (macro governed_values; colours run along the lifecycle ladder, healthiest green).",
         ("marts.segment_membership",),
         _segment_sizes,
     ),
@@ -586,8 +637,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Activation and retention",
         "Left: the share of each weekly signup cohort activated (every required milestone reached) within "
         "the milestone window, for the cohorts whose window has closed since the events feed began. Right: "
-        "users grouped by their segment in an anchor week, the share taking a key action in each of the "
-        f"{RETENTION_HORIZON_WEEKS} weeks after it (pooled over {RETENTION_ANCHOR_WEEKS} anchor weeks).",
+        "users grouped by their segment in an anchor week, the share taking a key action in each week "
+        "after it up to the governed retention horizon (seed segment_thresholds.retention_horizon_weeks; "
+        f"pooled over {RETENTION_ANCHOR_WEEKS} anchor weeks).",
         ("marts.dim_users", "marts.segment_membership", "marts.fct_user_engagement_weekly"),
         _activation_and_retention,
     ),
