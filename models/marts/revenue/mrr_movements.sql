@@ -1,5 +1,8 @@
 {#- One row per month. Movement amounts are positive magnitudes:
-    opening + new + expansion + reactivation - contraction - churned = closing. -#}
+    opening + new + expansion + reactivation - contraction - churned = closing.
+    The governed model of the revenue metrics (NRR, GRR, logo churn, revenue churn): their one definition
+    is a calendar month; the trailing rates derive from the same account-months and name their window.
+    The balanced scorecard and the semantic layer read these columns instead of recomputing them. -#}
 
 with
 
@@ -38,6 +41,7 @@ monthly as (
 trailing_cohorts as (
     select
         closing_months.month_start,
+        count(*) as cohort_customers,
         sum(opening_months.mrr_usd) as cohort_opening_mrr_usd,
         sum(closing_months.mrr_usd) as cohort_closing_mrr_usd,
         sum(
@@ -74,20 +78,21 @@ rates as (
         monthly.reactivated_customers,
         monthly.closing_customers,
         cast(monthly.churned_customers as {{ dbt.type_numeric() }})
-        / nullif(monthly.opening_customers, 0) as logo_churn_rate,
-        monthly.churned_mrr_usd / nullif(monthly.opening_mrr_usd, 0) as revenue_churn_rate,
+        / nullif(monthly.opening_customers, 0) as logo_churn_rate_monthly,
+        monthly.churned_mrr_usd / nullif(monthly.opening_mrr_usd, 0) as revenue_churn_rate_monthly,
         (
             monthly.opening_mrr_usd
             + monthly.expansion_mrr_usd
             - monthly.contraction_mrr_usd
             - monthly.churned_mrr_usd
-        ) / nullif(monthly.opening_mrr_usd, 0) as nrr_rate,
+        ) / nullif(monthly.opening_mrr_usd, 0) as nrr_monthly,
         (monthly.opening_mrr_usd - monthly.contraction_mrr_usd - monthly.churned_mrr_usd)
-        / nullif(monthly.opening_mrr_usd, 0) as grr_rate,
+        / nullif(monthly.opening_mrr_usd, 0) as grr_monthly,
+        coalesce(trailing_cohorts.cohort_customers, 0) as cohort_customers_trailing_12m,
         trailing_cohorts.cohort_closing_mrr_usd
-        / nullif(trailing_cohorts.cohort_opening_mrr_usd, 0) as trailing_nrr_rate,
+        / nullif(trailing_cohorts.cohort_opening_mrr_usd, 0) as nrr_trailing_12m,
         trailing_cohorts.cohort_retained_mrr_usd
-        / nullif(trailing_cohorts.cohort_opening_mrr_usd, 0) as trailing_grr_rate,
+        / nullif(trailing_cohorts.cohort_opening_mrr_usd, 0) as grr_trailing_12m,
         {{ dbt.dateadd('month', 1, 'monthly.month_start') }} > build_context.as_of_cutoff_at as is_partial_month,
     from monthly
     cross join build_context
@@ -110,12 +115,13 @@ mrr_movements as (
         cast(churned_customers as {{ dbt.type_bigint() }}) as churned_customers,
         cast(reactivated_customers as {{ dbt.type_bigint() }}) as reactivated_customers,
         cast(closing_customers as {{ dbt.type_bigint() }}) as closing_customers,
-        cast(logo_churn_rate as {{ dbt.type_numeric() }}) as logo_churn_rate,
-        cast(revenue_churn_rate as {{ dbt.type_numeric() }}) as revenue_churn_rate,
-        cast(nrr_rate as {{ dbt.type_numeric() }}) as nrr_rate,
-        cast(grr_rate as {{ dbt.type_numeric() }}) as grr_rate,
-        cast(trailing_nrr_rate as {{ dbt.type_numeric() }}) as trailing_nrr_rate,
-        cast(trailing_grr_rate as {{ dbt.type_numeric() }}) as trailing_grr_rate,
+        cast(logo_churn_rate_monthly as {{ dbt.type_numeric() }}) as logo_churn_rate_monthly,
+        cast(revenue_churn_rate_monthly as {{ dbt.type_numeric() }}) as revenue_churn_rate_monthly,
+        cast(nrr_monthly as {{ dbt.type_numeric() }}) as nrr_monthly,
+        cast(grr_monthly as {{ dbt.type_numeric() }}) as grr_monthly,
+        cast(cohort_customers_trailing_12m as {{ dbt.type_bigint() }}) as cohort_customers_trailing_12m,
+        cast(nrr_trailing_12m as {{ dbt.type_numeric() }}) as nrr_trailing_12m,
+        cast(grr_trailing_12m as {{ dbt.type_numeric() }}) as grr_trailing_12m,
         cast(is_partial_month as {{ dbt.type_boolean() }}) as is_partial_month,
     from rates
 )
