@@ -8,7 +8,7 @@
 {#- The "4" of retention_4w: the week after the assignment week (week 0) whose activity counts. -#}
 {%- set retention_week = 4 -%}
 {#- z of the two-sided 95% interval. -#}
-{%- set ci_z = var('experiment_ci_z', 1.959964) -%}
+{%- set ci_z = var('experiment_ci_z') -%}
 {#- Rates, lifts and interval bounds are rounded to this many decimals (significance uses the exact values). -#}
 {%- set decimals = 6 -%}
 

@@ -4,7 +4,7 @@
     evidence that the governed activation definition (seed activation_milestones) predicts retention. -#}
 
 {#- The use counts k tried for every catalogued feature. -#}
-{%- set min_uses_options = var('milestone_signal_min_uses', [1, 3]) -%}
+{%- set min_uses_options = var('milestone_signal_min_uses') -%}
 {#- Rates, lift and phi are rounded to this many decimals. -#}
 {%- set decimals = 6 -%}
 

@@ -7,8 +7,8 @@ with
 days as (
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ var('time_spine_start_date', '2020-01-01') ~ "' as date)",
-        "cast('" ~ var('time_spine_end_date', '2035-12-31') ~ "' as date)",
+        "cast('" ~ var('time_spine_start_date') ~ "' as date)",
+        "cast('" ~ var('time_spine_end_date') ~ "' as date)",
     ) }}
 ),
 
