@@ -36,14 +36,10 @@ rolled_up as (
         min(activated_at) as activated_at,
         cast(sum(case when lifecycle_segment = 'power' then 1 else 0 end) as {{ dbt.type_bigint() }})
             as power_users,
-        cast(sum(case when engagement_tier = 'power_user' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as power_user_tier_users,
-        cast(sum(case when engagement_tier = 'early_adopter' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as early_adopter_tier_users,
-        cast(sum(case when engagement_tier = 'renewer' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as renewer_tier_users,
-        cast(sum(case when engagement_tier = 'explorer' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as explorer_tier_users,
+        {%- for tier in engagement.governed_value_names('engagement_tier') %}
+            cast(sum(case when engagement_tier = '{{ tier }}' then 1 else 0 end) as {{ dbt.type_bigint() }})
+                as {{ tier }}_tier_users,
+        {%- endfor %}
     from user_weeks
     group by
         account_id,
@@ -72,10 +68,9 @@ laid_on_calendar as (
         rolled_up.feature_breadth_rate,
         rolled_up.activated_at,
         coalesce(rolled_up.power_users, 0) as power_users,
-        coalesce(rolled_up.power_user_tier_users, 0) as power_user_tier_users,
-        coalesce(rolled_up.early_adopter_tier_users, 0) as early_adopter_tier_users,
-        coalesce(rolled_up.renewer_tier_users, 0) as renewer_tier_users,
-        coalesce(rolled_up.explorer_tier_users, 0) as explorer_tier_users,
+        {%- for tier in engagement.governed_value_names('engagement_tier') %}
+            coalesce(rolled_up.{{ tier }}_tier_users, 0) as {{ tier }}_tier_users,
+        {%- endfor %}
     from account_weeks
     left join rolled_up
         on

@@ -42,7 +42,14 @@ inputs as (
         ~ " || ' of active users >= account_power_min_user_share '"
         ~ " || cast(thresholds.account_power_min_user_share as " ~ text ~ ")",
 ) %}
-{%- set tiers = ['power_user', 'early_adopter', 'renewer', 'explorer'] %}
+{#- the engagement tiers in their governed order (macro governed_values); ties go to the earlier tier -#}
+{%- set tiers = engagement.governed_value_names('engagement_tier') %}
+{#- the reason text: 'most users: power_user 3, early_adopter 1, ...' -#}
+{%- set tier_counts = [] %}
+{%- for tier in tiers %}
+    {%- do tier_counts.append("'" ~ tier ~ " ' || cast(inputs." ~ tier ~ "_tier_users as " ~ text ~ ")") %}
+{%- endfor %}
+{%- set tier_counts_text = "'most users: ' || " ~ tier_counts | join("\n        || ', ' || ") %}
 
 segmented as (
     select
@@ -63,10 +70,7 @@ segmented as (
             {%- endfor %}
             else '{{ tiers[-1] }}'
         end as engagement_tier,
-        'most users: power_user ' || cast(inputs.power_user_tier_users as {{ text }})
-        || ', early_adopter ' || cast(inputs.early_adopter_tier_users as {{ text }})
-        || ', renewer ' || cast(inputs.renewer_tier_users as {{ text }})
-        || ', explorer ' || cast(inputs.explorer_tier_users as {{ text }}) as engagement_tier_reason,
+        {{ tier_counts_text }} as engagement_tier_reason,
     from inputs
     cross join thresholds
 )
