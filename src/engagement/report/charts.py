@@ -201,9 +201,9 @@ def scorecard_attainment(scored: pd.DataFrame, min_sample: int, title: str, read
 
 
 def cohort_activation(cohorts: pd.DataFrame, window_days: int, title: str, reading: str) -> Chart:
-    """Bars: signups per weekly cohort (right axis); line: activation rate within the window (left)."""
+    """Bars: signups whose window closed in the week (right axis); line: activation rate within it (left)."""
     fig, ax = plt.subplots(figsize=HALF)
-    weeks = pd.to_datetime(cohorts["signup_week"])
+    weeks = pd.to_datetime(cohorts["window_closed_week"])
     bars = ax.twinx()
     bars.bar(weeks, cohorts["signups"], width=5, color="#d1e5f0", label="signups")
     bars.set_ylabel("signups in the cohort")
@@ -222,7 +222,7 @@ def cohort_activation(cohorts: pd.DataFrame, window_days: int, title: str, readi
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
-    ax.set_xlabel("signup week (cohort)")
+    ax.set_xlabel("week the activation window closed (cohort)")
     ax.set_ylabel(f"activated within {window_days} days")
     fig.autofmt_xdate()
     lines, names = ax.get_legend_handles_labels()

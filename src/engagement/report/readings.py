@@ -147,7 +147,7 @@ def scorecard_reading(scorecard: pd.DataFrame, min_sample: int = 30) -> str:
 
 
 def activation_reading(cohorts: pd.DataFrame, window_days: int, recent: int = 4, trailing: int = 12) -> str:
-    """cohorts: signup_week, signups, activation_rate of the closed cohorts, sorted by week.
+    """cohorts: window_closed_week, signups, activation_rate of the closed cohorts, sorted by week.
 
     Compares the ``recent`` latest closed cohorts (pooled) with the ``trailing`` cohorts before them.
     """
@@ -159,7 +159,8 @@ def activation_reading(cohorts: pd.DataFrame, window_days: int, recent: int = 4,
 
     latest = cohorts.iloc[-recent:]
     before = cohorts.iloc[-(recent + trailing) : -recent]
-    first, last = pd.Timestamp(latest["signup_week"].iloc[0]), pd.Timestamp(latest["signup_week"].iloc[-1])
+    weeks = latest["window_closed_week"]
+    first, last = pd.Timestamp(weeks.iloc[0]), pd.Timestamp(weeks.iloc[-1])
     text = (
         f"{pct(pooled(latest))} of the {len(latest)} latest closed cohorts "
         f"({first:%Y-%m-%d} to {last:%Y-%m-%d}, "

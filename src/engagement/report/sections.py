@@ -319,13 +319,14 @@ def _window_days(marts: Marts) -> int:
 
 def _activation(marts: Marts, context: Context, section: Section) -> None:
     window = _window_days(marts)
+    # the governed activation_rate (balanced_scorecard, one definition): the signups whose activation
+    # window closed in the week, and the share of them activated within it
+    marts.require("marts.balanced_scorecard")
     cohorts = marts.df(
-        "select signup_week, count(*) as signups, "
-        "avg(case when days_to_activation <= ? then 1.0 else 0.0 end) as activation_rate "
-        "from marts.dim_users "
-        "where signup_week >= ? and signup_week + to_days(cast(? as integer)) <= ? "
-        "group by all order by signup_week",
-        [window, context.feed_start_week, 7 + window, context.as_of_date],
+        "select week_start as window_closed_week, sample_size as signups, value as activation_rate "
+        "from marts.balanced_scorecard "
+        "where metric = 'activation_rate' and segment_type = 'all' and sample_size > 0 "
+        "order by week_start"
     )
     if cohorts.empty:
         section.notes.append(f"No signup cohort has completed its {window}-day activation window yet.")
@@ -334,7 +335,7 @@ def _activation(marts: Marts, context: Context, section: Section) -> None:
         charts.cohort_activation(
             cohorts,
             window,
-            "Activation by weekly signup cohort",
+            "Activation rate by week the activation window closed",
             readings.activation_reading(cohorts, window),
         )
     )
@@ -635,12 +636,12 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "activation",
         "Activation and retention",
-        "Left: the share of each weekly signup cohort activated (every required milestone reached) within "
-        "the milestone window, for the cohorts whose window has closed since the events feed began. Right: "
+        "Left: the scorecard's activation_rate - of the signups whose milestone window closed in the week, "
+        "the share activated (every required milestone reached) within it. Right: "
         "users grouped by their segment in an anchor week, the share taking a key action in each week "
         "after it up to the governed retention horizon (seed segment_thresholds.retention_horizon_weeks; "
         f"pooled over {RETENTION_ANCHOR_WEEKS} anchor weeks).",
-        ("marts.dim_users", "marts.segment_membership", "marts.fct_user_engagement_weekly"),
+        ("marts.balanced_scorecard", "marts.segment_membership", "marts.fct_user_engagement_weekly"),
         _activation_and_retention,
     ),
     SectionSpec(
