@@ -26,6 +26,9 @@ class ContractTable:
     columns: dict[str, str]
     loaded_at_field: str | None
     required_non_empty: bool
+    #: an optional table (``meta: {optional: true}``) may be absent; optional columns may be missing
+    is_optional: bool = False
+    optional_columns: frozenset[str] = frozenset()
 
     @property
     def path(self) -> str:
@@ -67,11 +70,21 @@ def load_contract(project_dir: Path) -> list[ContractTable]:
                             "loaded_at_field", source_config.get("loaded_at_field")
                         ),
                         required_non_empty=bool(meta.get("required_non_empty", False)),
+                        is_optional=bool(meta.get("optional", False)),
+                        optional_columns=frozenset(
+                            column["name"] for column in table.get("columns", []) if _is_optional(column)
+                        ),
                     )
                 )
     if not tables:
         raise FileNotFoundError(f"no sources YAML under {project_dir / 'models' / 'staging'}")
     return sorted(tables, key=lambda table: table.path)
+
+
+def _is_optional(column: dict[str, Any]) -> bool:
+    """A column marked ``meta: {optional: true}`` (directly or under ``config``) may be absent."""
+    meta = {**(column.get("meta") or {}), **((column.get("config") or {}).get("meta") or {})}
+    return bool(meta.get("optional", False))
 
 
 def project_vars(project_dir: Path) -> dict[str, Any]:

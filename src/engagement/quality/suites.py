@@ -145,8 +145,10 @@ def _ident(name: str) -> str:
 
 
 def raw_schema_suite(raw: RawTable) -> SuiteSpec:
-    """Every contract column is present (extra columns are fine); validated on the file's header only."""
+    """Every required contract column is present (extra columns and absent optional ones are fine);
+    validated on the file's header only."""
     table = raw.table
+    required = sorted(column for column in table.columns if column not in table.optional_columns)
     return SuiteSpec(
         name=f"raw.{table.source}.{table.name}.schema",
         layer="raw",
@@ -155,8 +157,8 @@ def raw_schema_suite(raw: RawTable) -> SuiteSpec:
         in_warehouse=False,
         expectations=[
             critical(
-                gxe.ExpectTableColumnsToMatchSet(column_set=sorted(table.columns), exact_match=False),
-                f"every contract column of {table.path} must be exported (extra ones are ignored)",
+                gxe.ExpectTableColumnsToMatchSet(column_set=required, exact_match=False),
+                f"every required contract column of {table.path} must be exported (extra ones are ignored)",
             )
         ],
     )
