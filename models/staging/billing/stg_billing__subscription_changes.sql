@@ -18,7 +18,7 @@ cleaned as (
         {{ clean_id('customer_id') }} as customer_id,
         lower(trim(change_type)) as change_type,
         {{ clean_id('plan_id') }} as plan_id,
-        case when seats >= 0 then seats end as seats,
+        seats,
         effective_at,
         coalesce(cancel_at_period_end, false) as is_cancel_at_period_end,
     from checked
