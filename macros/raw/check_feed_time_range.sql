@@ -44,12 +44,12 @@
                 ~ " --vars '{as_of_date: " ~ last_day ~ "}', or leave it unset to build the feed's last complete day.") %}
         {% elif as_of < first_day %}
             {% do problems.append('var as_of_date ' ~ as_of ~ ' is before the first day of app/events (first received_at '
-                ~ first_received ~ '): no event had arrived by then, so every mart would be empty. Fix: pass an'
+                ~ first_received[:19] ~ '): no event had arrived by then, so every mart would be empty. Fix: pass an'
                 ~ ' as_of_date from ' ~ first_day ~ ' to ' ~ last_day ~ ", or leave it unset to build the feed's"
                 ~ ' last complete day.') %}
         {% elif as_of > last_day %}
             {% do problems.append('var as_of_date ' ~ as_of ~ ' is after the last day of app/events (last received_at '
-                ~ last_received ~ '): the weeks after it hold no data, so every member would read as inactive there'
+                ~ last_received[:19] ~ '): the weeks after it hold no data, so every member would read as inactive there'
                 ~ ' and the churn model would train on them. Fix: pass an as_of_date from ' ~ first_day ~ ' to '
                 ~ last_day ~ ", or leave it unset to build the feed's last complete day.") %}
         {% endif %}
@@ -142,20 +142,20 @@
             on true
     {% endset %}
     {% set rows = run_query(query).rows %}
-    {% set head = 'app/events spans ' ~ span_days ~ ' days (received_at from ' ~ first_received ~ ' to '
-        ~ last_received ~ '), more than var feed_max_span_days (' ~ max_span ~ ')' %}
+    {% set head = 'app/events spans ' ~ span_days ~ ' days (received_at from ' ~ first_received[:19] ~ ' to '
+        ~ last_received[:19] ~ '), more than var feed_max_span_days (' ~ max_span ~ ')' %}
     {% if rows[0][0] == 0 %}
         {{ return(head ~ ', evenly enough that no rows stand apart. Fix: if the feed really covers that long,'
             ~ ' raise feed_max_span_days (or set event_retention_days); else correct its timestamps.') }}
     {% endif %}
     {% set examples = [] %}
-    {% for row in rows if row[5] is not none %}
-        {% do examples.append("event_id '" ~ row[5] ~ "' occurred_at " ~ row[6] ~ ', received_at ' ~ row[7]) %}
+    {% for row in rows[:2] if row[5] is not none %}
+        {% do examples.append("event_id '" ~ row[5] ~ "' occurred_at " ~ row[6][:19] ~ ', received_at ' ~ row[7][:19]) %}
     {% endfor %}
     {{ return(head ~ ': ' ~ rows[0][0] ~ ' rows were received more than ' ~ max_span ~ ' days from the feed\'s'
-        ~ ' median day ' ~ rows[0][4][:10] ~ ' (received ' ~ rows[0][2] ~ ' to ' ~ rows[0][3] ~ '; '
+        ~ ' median day ' ~ rows[0][4][:10] ~ ' (received ' ~ rows[0][2][:10] ~ ' to ' ~ rows[0][3][:10] ~ '; '
         ~ rows[0][1] ~ ' of them that far ahead on both clocks), e.g. ' ~ examples | join('; ')
-        ~ '. They would set the as-of date and stretch every calendar to their day. Fix: correct the'
+        ~ '. Every calendar of the build would run to their day. Fix: correct the'
         ~ ' clocks of those rows in the export, or drop them; raise feed_max_span_days only if the feed'
         ~ ' really covers that long.') }}
 {% endmacro %}
