@@ -101,8 +101,9 @@ publish: $(VENV)/.installed  ## swap the marts of the last passing build into th
 	.venv-airflow/bin/python -m pip install --quiet -r orchestration/requirements-airflow.lock
 	touch $@
 
+AIRFLOW_MANIFEST_DIR ?= target/airflow
 orchestration-manifest: $(VENV)/.installed profiles.yml  ## dbt parse into target/airflow (the Cosmos DAGs' manifest)
-	$(BIN)/dbt parse --target-path target/airflow --quiet
+	$(BIN)/dbt parse --target-path $(AIRFLOW_MANIFEST_DIR) --quiet
 
 install-orchestration: $(VENV)/.installed .venv-dagster/.installed .venv-airflow/.installed orchestration-manifest  ## Dagster + Airflow/Cosmos extra
 	@echo "Dagster:  DAGSTER_HOME=$(CURDIR)/orchestration/dagster_engagement .venv-dagster/bin/dagster dev -m orchestration.dagster_engagement.definitions"

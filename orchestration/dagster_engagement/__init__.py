@@ -1,0 +1,1 @@
+"""Dagster code location for the engagement dbt project (see orchestration/README.md)."""
