@@ -20,6 +20,7 @@ def model(dbt: Any, session: Any) -> Any:
         "risk_band_high_min": dbt.config.get("risk_band_high_min"),
         "psi_alert_threshold": dbt.config.get("psi_alert_threshold"),
         "random_state": dbt.config.get("random_state"),
+        "feature_decimals": dbt.config.get("feature_decimals"),
     }
     features = list(dbt.config.get("feature_columns"))
     return churn_outputs(snapshots, features, churn_config_from_settings(settings))

@@ -32,6 +32,7 @@ def model(dbt: Any, session: Any) -> Any:
         "k_max": dbt.config.get("k_max"),
         "n_bootstrap": dbt.config.get("n_bootstrap"),
         "random_state": dbt.config.get("random_state"),
+        "feature_decimals": dbt.config.get("feature_decimals"),
         "feature_roles": dbt.config.get("feature_roles"),
     }
     previous = previous_profiles(

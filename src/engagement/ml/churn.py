@@ -21,6 +21,11 @@ Models, per label (``churn``, ``downgrade``), all fit on the train split:
   CalibratedClassifierCV; isotonic when the training set has ``isotonic_min_rows`` rows and
   ``isotonic_min_minority`` minority rows, else sigmoid.
 
+Determinism: rows are sorted by (as_of_date, account_id) and every feature is rounded to
+``config.feature_decimals`` decimals before anything is fit, so input row order and float noise below
+that precision do not change any output; every estimator is seeded (``config.random_state``) and the
+calibration folds are unshuffled; results do not depend on ``config.n_threads``.
+
 Scoring: ``train`` and ``test`` rows are scored by the train-only main model (test rows are thus never
 seen by the model that scores them; train scores are in-sample). ``score`` rows are scored by the main
 model refit on train + test when ``config.refit_on_all_labelled`` (default), else by the train-only one.
@@ -69,7 +74,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from engagement.ml.config import ChurnConfig, thread_limit
+from engagement.ml.config import ChurnConfig, round_features, thread_limit
 from engagement.ml.metrics import as_float_array, ece, lift_at_top_decile, psi, reliability_bins
 
 ID_COLUMN = "account_id"
@@ -537,7 +542,8 @@ def _fit_churn(snapshots: pd.DataFrame, features: list[str], config: ChurnConfig
     frame = snapshots.assign(_ts=timestamps.to_numpy(), _key=snapshots[ID_COLUMN].astype(str))
     frame = frame.sort_values(["_ts", "_key"], kind="mergesort").reset_index(drop=True)
     dates = frame["_ts"]
-    x = _feature_matrix(frame, features)
+    # rows in a canonical order (above) and features at a fixed precision: same inputs, same fit
+    x = round_features(_feature_matrix(frame, features), config.feature_decimals)
     labels = {label: as_float_array(frame[column]) for label, column in LABEL_COLUMNS.items()}
 
     known_any = np.zeros(len(frame), dtype=bool)

@@ -3,7 +3,9 @@
 Entry point: :func:`fit_clusters` (pure: DataFrame in, :class:`ClusterResult` of DataFrames out).
 
 Pipeline:
-1. Rows are put in a canonical order (by ``user_id``) so the result does not depend on input row order.
+1. Rows are put in a canonical order (by ``user_id``) and every feature is rounded to
+   ``config.feature_decimals`` decimals, so the result depends neither on input row order nor on float
+   noise below that precision (the same rounding applies when a fitted model assigns other rows).
 2. NaN is imputed with the column median; columns with no value or zero variance are dropped from the
    distance space (noted); the rest are standardised (z-scores against the population).
 3. k runs over ``[k_min, k_max]`` (capped by the number of distinct rows, noted); each k is a KMeans fit
@@ -43,7 +45,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from engagement.ml.config import ROLES, ClusterConfig, thread_limit
+from engagement.ml.config import ROLES, ClusterConfig, round_features, thread_limit
 from engagement.ml.metrics import as_float_array
 
 ID_COLUMN = "user_id"
@@ -92,6 +94,7 @@ class ClusterModel:
     - ``mean`` / ``std``: standardisation of the ``kept`` features (population of the fit).
     - ``centers``: ``(n_clusters, len(kept))`` centroids in standardised units; row ``c`` is cluster
       ``cluster_ids[c]`` named ``cluster_names[c]``.
+    - ``feature_decimals``: features are rounded to this many decimals before standardising.
     """
 
     feature_columns: tuple[str, ...]
@@ -102,6 +105,7 @@ class ClusterModel:
     centers: np.ndarray
     cluster_ids: np.ndarray
     cluster_names: tuple[str, ...]
+    feature_decimals: int | None = None
 
 
 @dataclass(frozen=True)
@@ -380,7 +384,9 @@ def _fit_clusters(
     frame = features.assign(_key=features[ID_COLUMN].astype(str)).sort_values("_key", kind="mergesort")
     frame = frame.reset_index(drop=True)
     n_users = len(frame)
-    raw = np.column_stack([as_float_array(frame[name]) for name in columns])
+    raw = round_features(
+        np.column_stack([as_float_array(frame[name]) for name in columns]), config.feature_decimals
+    )
     notes: list[str] = []
 
     with warnings.catch_warnings():
@@ -554,6 +560,7 @@ def _fit_clusters(
         centers=centers,
         cluster_ids=ids.copy(),
         cluster_names=tuple(names),
+        feature_decimals=config.feature_decimals,
     )
     return ClusterResult(
         assignments=_cast(assignments, ASSIGNMENT_COLUMNS), profiles=profiles, metrics=metrics, model=model
@@ -572,7 +579,9 @@ def standardise(model: ClusterModel, features: pd.DataFrame) -> np.ndarray:
     if not model.kept:
         return np.zeros((len(features), 0))
     index = [model.feature_columns.index(name) for name in model.kept]
-    raw = np.column_stack([as_float_array(features[name]) for name in model.kept])
+    raw = round_features(
+        np.column_stack([as_float_array(features[name]) for name in model.kept]), model.feature_decimals
+    )
     imputed = np.where(np.isnan(raw), model.medians[index], raw)
     return (imputed - model.mean) / model.std
 

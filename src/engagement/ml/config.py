@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 #: Roles a clustering feature can play when naming archetypes, matched by substring on the column name
@@ -28,6 +29,20 @@ DEFAULT_ROLE_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 ROLES: tuple[str, ...] = ("trend", "time_to_value", "dormancy", "collaboration", "breadth", "frequency")
+
+#: Features are rounded to this many decimals before every fit and every scoring (dbt var
+#: ``measure_decimals``). Two builds of the same data can hand the fits float features that differ in
+#: the last bits (a mean added up in another order); a tree ensemble splits between neighbouring distinct
+#: values and quantile bins move when ties break, so such noise moved churn probabilities by up to 0.24
+#: on a 287-snapshot fit. Rounded, inputs that agree to ~1e-12 give bit-identical fits, except for a
+#: value within that distance of a rounding midpoint (one in ~1e3 of them at worst, in practice none:
+#: upstream means are exact, see macro exact_avg).
+DEFAULT_FEATURE_DECIMALS = 9
+
+
+def round_features(x: np.ndarray, decimals: int | None) -> np.ndarray:
+    """``x`` rounded to ``decimals`` decimals (half to even; NaN stays NaN); ``None`` leaves it as it is."""
+    return x if decimals is None else np.round(x, decimals)
 
 
 def thread_limit(n_threads: int | None) -> AbstractContextManager[object]:
@@ -75,7 +90,10 @@ class ChurnConfig:
         refit_on_all_labelled: when ``True`` the models that score the unlabelled ``score`` rows are
             refit on train + test; train and test rows are always scored by the train-only model.
         n_threads: native threads while fitting (see :func:`thread_limit`); not part of model_version.
-        random_state: seed of every estimator.
+        random_state: seed of every estimator (gradient boosting, logistic regression; the calibration
+            folds are unshuffled stratified folds of the rows sorted by date and account).
+        feature_decimals: every feature is rounded to this many decimals before fitting and scoring
+            (see :data:`DEFAULT_FEATURE_DECIMALS`); ``None`` keeps full float precision.
     """
 
     test_dates: int | None = None
@@ -100,8 +118,10 @@ class ChurnConfig:
     refit_on_all_labelled: bool = True
     n_threads: int | None = None
     random_state: int = 42
+    feature_decimals: int | None = DEFAULT_FEATURE_DECIMALS
 
     def __post_init__(self) -> None:
+        _check_decimals(self.feature_decimals)
         if self.test_dates is not None and self.test_dates < 1:
             raise ValueError(f"test_dates must be >= 1 or None, got {self.test_dates}")
         if not 0.0 < self.test_fraction < 1.0:
@@ -138,7 +158,10 @@ class ClusterConfig:
         match_max_distance: when previous profiles are given, a Hungarian match further apart than this
             (Euclidean, standardised units) is not kept; ``None`` keeps every match.
         n_threads: native threads while fitting (see :func:`thread_limit`).
-        random_state: seed of KMeans, the silhouette sample and the bootstrap.
+        random_state: seed of KMeans (every one of its ``n_init`` starts), the silhouette sample and
+            every bootstrap replicate.
+        feature_decimals: every feature is rounded to this many decimals before fitting and assigning
+            (see :data:`DEFAULT_FEATURE_DECIMALS`); ``None`` keeps full float precision.
     """
 
     k_min: int = 2
@@ -153,8 +176,10 @@ class ClusterConfig:
     match_max_distance: float | None = None
     n_threads: int | None = 1
     random_state: int = 42
+    feature_decimals: int | None = DEFAULT_FEATURE_DECIMALS
 
     def __post_init__(self) -> None:
+        _check_decimals(self.feature_decimals)
         if self.k_min < 2 or self.k_max < self.k_min:
             raise ValueError(f"need 2 <= k_min <= k_max, got k_min={self.k_min}, k_max={self.k_max}")
         if self.silhouette_sample < 2:
@@ -171,6 +196,11 @@ class ClusterConfig:
                 raise ValueError(f"unknown feature roles {unknown}; expected some of {list(ROLES)}")
         if self.match_max_distance is not None and self.match_max_distance <= 0:
             raise ValueError("match_max_distance must be > 0 or None")
+
+
+def _check_decimals(decimals: int | None) -> None:
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0):
+        raise ValueError(f"feature_decimals must be a whole number >= 0 or None, got {decimals!r}")
 
 
 # --------------------------------------------------------------------------- settings from dbt config
@@ -200,10 +230,15 @@ def churn_config_from_settings(settings: Mapping[str, object]) -> ChurnConfig:
 
     Keys (all optional, absent or null = the dataclass default): ``test_fraction``,
     ``risk_band_medium_min`` and ``risk_band_high_min`` (the two cut-offs of low/medium/high),
-    ``psi_alert_threshold``, ``random_state``.
+    ``psi_alert_threshold``, ``random_state``, ``feature_decimals``.
     """
     kwargs: dict[str, object] = {}
-    for key, kind in (("test_fraction", float), ("psi_alert_threshold", float), ("random_state", int)):
+    for key, kind in (
+        ("test_fraction", float),
+        ("psi_alert_threshold", float),
+        ("random_state", int),
+        ("feature_decimals", int),
+    ):
         value = _setting(settings, key, kind)
         if value is not None:
             kwargs[key] = value
@@ -219,11 +254,11 @@ def churn_config_from_settings(settings: Mapping[str, object]) -> ChurnConfig:
 def cluster_config_from_settings(settings: Mapping[str, object]) -> ClusterConfig:
     """A :class:`ClusterConfig` from governed settings (the dbt model's YAML config).
 
-    Keys (all optional): ``k_min``, ``k_max``, ``n_bootstrap``, ``random_state`` and ``feature_roles``
-    (a mapping ``{feature: role}``).
+    Keys (all optional): ``k_min``, ``k_max``, ``n_bootstrap``, ``random_state``, ``feature_decimals``
+    and ``feature_roles`` (a mapping ``{feature: role}``).
     """
     kwargs: dict[str, object] = {}
-    for key in ("k_min", "k_max", "n_bootstrap", "random_state"):
+    for key in ("k_min", "k_max", "n_bootstrap", "random_state", "feature_decimals"):
         value = _setting(settings, key, int)
         if value is not None:
             kwargs[key] = value
