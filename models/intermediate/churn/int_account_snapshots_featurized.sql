@@ -74,7 +74,7 @@ account_activity as (
         sum(value_outcomes_l28) as value_outcomes_l28,
         min(days_since_last_key_action) as days_since_last_key_action,
         min(days_since_last_value_outcome) as days_since_last_value_outcome,
-        avg(case when active_days_l28 > 0 then feature_breadth_rate end) as feature_breadth_rate,
+        {{ exact_avg("case when active_days_l28 > 0 then feature_breadth_rate end") }} as feature_breadth_rate,
     from user_weeks
     where
         account_id is not null

@@ -32,7 +32,7 @@ rolled_up as (
         min(days_since_last_key_action) as days_since_last_key_action,
         max(last_value_outcome_at) as last_value_outcome_at,
         min(days_since_last_value_outcome) as days_since_last_value_outcome,
-        avg(case when active_days_l28 > 0 then feature_breadth_rate end) as feature_breadth_rate,
+        {{ exact_avg("case when active_days_l28 > 0 then feature_breadth_rate end") }} as feature_breadth_rate,
         min(activated_at) as activated_at,
         cast(sum(case when lifecycle_segment = 'power' then 1 else 0 end) as {{ dbt.type_bigint() }})
             as power_users,

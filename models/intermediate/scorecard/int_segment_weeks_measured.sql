@@ -165,7 +165,7 @@ segment_weeks as (
         sum(case when is_active then 1 else 0 end) as active_users,
         sum(active_days) as user_active_days,
         sum(value_outcomes) as value_outcomes,
-        avg(case when is_active_l28 then feature_breadth_rate end) as feature_breadth_rate,
+        {{ exact_avg("case when is_active_l28 then feature_breadth_rate end") }} as feature_breadth_rate,
         avg(case when is_active_l28 then active_days_l28 end) as active_days_l28_avg,
         {%- for active_days in range(days_per_week + 1) %}
             sum(case when is_active_l28 and active_days = {{ active_days }} then 1 else 0 end)
