@@ -54,7 +54,8 @@ eligible as (
         *,
         row_number() over (
             partition by grain, user_id, account_id
-            order by priority, action
+            -- total order: one playbook row per grain, segment type and segment
+            order by priority, action, segment_type, segment
         ) as action_rank,
     from matched
     where
