@@ -1,13 +1,15 @@
 {#- One row per calendar day from the first to the last received_at day of the events feed: the events
-    the server received that day against the day's norm, and whether the feed is complete there.
+    the server received that day, those of them that also happened that day (on time), the day's norm,
+    and whether the feed is complete there.
     Rule (RAW_DATA_CONTRACT.md, "The as-of date and feed completeness"): a day's norm is the median of the
-    events received on the same weekday in the var('feed_completeness_norm_weeks') weeks before it (weeks
-    before the feed began are not counted); the day is incomplete when it received less than
-    var('feed_incomplete_below_rate') of its norm. A day without a norm, or whose norm is under
-    var('feed_completeness_min_norm_events'), is too small to judge and counts as complete. Counted on the
-    server clock (received_at) over every de-duplicated event, identified or anonymous: a feed whose
-    latest days hold only late arrivals is incomplete there. int_build_context takes the last complete
-    day as the as-of date. -#}
+    on-time events of the same weekday in the var('feed_completeness_norm_weeks') weeks before it (weeks
+    before the feed began are not counted); the day is incomplete when its on-time events are fewer than
+    var('feed_incomplete_below_rate') of its norm. On-time events (event day = received day; a client
+    clock ahead of the server reads as received_at) make late arrivals count for nothing: a feed whose
+    latest days hold only late arrivals is incomplete there, however quiet the weekday. A day without a
+    norm, or whose norm is under var('feed_completeness_min_norm_events'), is too small to judge and
+    counts as complete. Counted over every de-duplicated event, identified or anonymous.
+    int_build_context takes the last complete day as the as-of date. -#}
 
 {%- set days_per_week = 7 -%}
 {%- set norm_offsets = [] -%}
@@ -25,6 +27,9 @@ received_days as (
     select
         cast(received_at as date) as feed_date,
         count(*) as events_received,
+        sum(
+            case when cast(event_at as date) = cast(received_at as date) then 1 else 0 end
+        ) as events_on_time,
     from events
     group by cast(received_at as date)
 ),
@@ -45,6 +50,7 @@ days_counted as (
     select
         calendar_days.feed_date,
         coalesce(received_days.events_received, 0) as events_received,
+        coalesce(received_days.events_on_time, 0) as events_on_time,
     from calendar_days
     left join received_days
         on calendar_days.feed_date = received_days.feed_date
@@ -64,7 +70,7 @@ norm_offsets as (
 norm_days as (
     select
         days_counted.feed_date,
-        {{ engagement.median('prior_days.events_received') }} as norm_events_received,
+        {{ engagement.median('prior_days.events_on_time') }} as norm_events_on_time,
         count(prior_days.feed_date) as norm_days_counted,
     from days_counted
     cross join norm_offsets
@@ -77,11 +83,12 @@ judged as (
     select
         days_counted.feed_date,
         days_counted.events_received,
-        norm_days.norm_events_received,
+        days_counted.events_on_time,
+        norm_days.norm_events_on_time,
         norm_days.norm_days_counted,
-        days_counted.events_received * 1.0 / nullif(norm_days.norm_events_received, 0) as received_rate_of_norm,
+        days_counted.events_on_time * 1.0 / nullif(norm_days.norm_events_on_time, 0) as on_time_rate_of_norm,
         coalesce(
-            norm_days.norm_events_received >= {{ var('feed_completeness_min_norm_events') }}, false
+            norm_days.norm_events_on_time >= {{ var('feed_completeness_min_norm_events') }}, false
         ) as is_judged,
     from days_counted
     inner join norm_days
@@ -92,7 +99,7 @@ completed as (
     select
         judged.*,
         not judged.is_judged
-        or judged.events_received >= {{ var('feed_incomplete_below_rate') }} * judged.norm_events_received
+        or judged.events_on_time >= {{ var('feed_incomplete_below_rate') }} * judged.norm_events_on_time
             as is_complete,
         judged.feed_date = feed_bounds.last_feed_date as is_last_feed_date,
     from judged

@@ -10,8 +10,10 @@
     var('tracking_required_min_reached_rate') of the window's active users, reached it while someone
     signed up in the window; or nobody ever reached it) fails the build (test
     assert_required_milestones_tracked); milestone_never_reached (a milestone activation does not require,
-    reached by nobody ever) and stopped_firing (an event whose recent volume fell below
-    var('tracking_stopped_below_rate') of at least var('tracking_min_expected_events') expected events)
+    reached by nobody ever) and stopped_firing (an event silent for at least var('tracking_recent_days')
+    days where its rate over the var('tracking_norm_days') up to its last event would have brought at
+    least var('tracking_min_expected_events'); or whose last var('tracking_recent_days') days brought
+    less than var('tracking_stopped_below_rate') of at least that many expected from the days before)
     warn (test warn_tracked_events_stopped_firing); never_fired (a catalogue event never seen) is listed
     without a warning, as plans keep retired events; ok otherwise. -#}
 
@@ -142,6 +144,28 @@ reached as (
         signal_events.signal_name
 ),
 
+-- the signal's volume while it still fired: the tracking_norm_days up to its last event day
+before_silence as (
+    select
+        reached.signal_type,
+        reached.signal_name,
+        sum(event_days.event_count) as events_before_last_seen,
+    from reached
+    inner join signal_events
+        on
+            reached.signal_type = signal_events.signal_type
+            and reached.signal_name = signal_events.signal_name
+    inner join event_days
+        on
+            signal_events.event_name = event_days.event_name
+            and reached.last_event_date >= event_days.activity_date
+            and {{ dbt.dateadd('day', -var('tracking_norm_days'), 'reached.last_event_date') }}
+            < event_days.activity_date
+    group by
+        reached.signal_type,
+        reached.signal_name
+),
+
 measured as (
     select
         signals.signal_type,
@@ -162,6 +186,10 @@ measured as (
         coalesce(reached.events_recent, 0) as events_recent,
         coalesce(reached.events_norm_window, 0) * 1.0 * {{ var('tracking_recent_days') }}
         / {{ var('tracking_norm_days') }} as expected_events_recent,
+        {{ dbt.datediff('reached.last_event_date', 'windows.as_of_date', 'day') }} as days_silent,  -- noqa: LT05
+        coalesce(before_silence.events_before_last_seen, 0) * 1.0
+        * {{ dbt.datediff('reached.last_event_date', 'windows.as_of_date', 'day') }}
+        / {{ var('tracking_norm_days') }} as expected_events_silent,
     from signals
     cross join windows
     cross join population
@@ -174,6 +202,10 @@ measured as (
         on
             signals.signal_type = reached.signal_type
             and signals.signal_name = reached.signal_name
+    left join before_silence
+        on
+            signals.signal_type = before_silence.signal_type
+            and signals.signal_name = before_silence.signal_name
 ),
 
 classified as (
@@ -198,8 +230,16 @@ classified as (
                 then 'never_fired'
             when
                 signal_type = 'event'
-                and expected_events_recent >= {{ var('tracking_min_expected_events') }}
-                and events_recent < {{ var('tracking_stopped_below_rate') }} * expected_events_recent
+                and (
+                    (
+                        days_silent >= {{ var('tracking_recent_days') }}
+                        and expected_events_silent >= {{ var('tracking_min_expected_events') }}
+                    )
+                    or (
+                        expected_events_recent >= {{ var('tracking_min_expected_events') }}
+                        and events_recent < {{ var('tracking_stopped_below_rate') }} * expected_events_recent
+                    )
+                )
                 then 'stopped_firing'
             else 'ok'
         end as health_status,
@@ -236,11 +276,13 @@ messaged as (
                 "cast(users_active_ever " ~ as_text ~ ")", "' users; its events: '", event_list,
             ]) }}
             when 'stopped_firing' then {{ dbt.concat([
-                "signal_name", "' ('", "cast(events_recent " ~ as_text ~ ")",
-                "' events in the last '", "'" ~ var('tracking_recent_days') ~ "'",
-                "' days to '", "cast(as_of_date " ~ as_text ~ ")",
-                "', about '", "cast(cast(round(expected_events_recent, 0) as " ~ dbt.type_bigint() ~ ") " ~ as_text ~ ")",
-                "' expected; last seen '", "coalesce(cast(last_event_date " ~ as_text ~ "), 'never')", "')'",
+                "signal_name", "' (last seen '", "cast(last_event_date " ~ as_text ~ ")",
+                "', '", "cast(days_silent " ~ as_text ~ ")", "' days before '", "cast(as_of_date " ~ as_text ~ ")",
+                "'; about '",
+                "cast(cast(round(case when expected_events_silent > expected_events_recent then expected_events_silent"
+                ~ " else expected_events_recent end, 0) as " ~ dbt.type_bigint() ~ ") " ~ as_text ~ ")",
+                "' events expected since at its earlier rate; '", "cast(events_recent " ~ as_text ~ ")",
+                "' in the last '", "'" ~ var('tracking_recent_days') ~ "'", "' days)'",
             ]) }}
         end as message,
     from classified
@@ -264,6 +306,8 @@ final as (
         cast(last_event_date as date) as last_event_date,
         cast(events_recent as {{ dbt.type_bigint() }}) as events_recent,
         cast(expected_events_recent as {{ type_double() }}) as expected_events_recent,
+        cast(days_silent as {{ dbt.type_bigint() }}) as days_silent,
+        cast(expected_events_silent as {{ type_double() }}) as expected_events_silent,
         cast(health_status as {{ dbt.type_string() }}) as health_status,
         cast(message as {{ dbt.type_string() }}) as message,
     from messaged

@@ -20,7 +20,8 @@ skipped as (
         min(feed_days.feed_date) as first_skipped_date,
         max(feed_days.feed_date) as last_skipped_date,
         sum(feed_days.events_received) as events_received,
-        sum(coalesce(feed_days.norm_events_received, feed_days.events_received)) as norm_events_received
+        sum(feed_days.events_on_time) as events_on_time,
+        sum(coalesce(feed_days.norm_events_on_time, feed_days.events_on_time)) as norm_events_on_time
     from feed_days
     inner join build_context
         on feed_days.feed_date > build_context.as_of_date
@@ -37,10 +38,12 @@ skipped_message as (
             "cast(skipped.first_skipped_date as " ~ dbt.type_string() ~ ")",
             "' to '",
             "cast(skipped.last_skipped_date as " ~ dbt.type_string() ~ ")",
-            "' (' ",
+            "' ('",
             "cast(skipped.events_received as " ~ dbt.type_string() ~ ")",
-            "' events received against a norm of about '",
-            "cast(cast(round(skipped.norm_events_received, 0) as " ~ dbt.type_bigint() ~ ") as " ~ dbt.type_string() ~ ")",
+            "' events received, '",
+            "cast(skipped.events_on_time as " ~ dbt.type_string() ~ ")",
+            "' of them on the day they happened, against a norm of about '",
+            "cast(cast(round(skipped.norm_events_on_time, 0) as " ~ dbt.type_bigint() ~ ") as " ~ dbt.type_string() ~ ")",
             "'), so they are skipped: the as-of date is '",
             "cast(build_context.as_of_date as " ~ dbt.type_string() ~ ")",
             "', the last complete day, and every current-week figure (segments, scorecard, account health,'",
@@ -59,9 +62,9 @@ chosen_day_message as (
             "'Feed completeness: var as_of_date '",
             "cast(build_context.as_of_date as " ~ dbt.type_string() ~ ")",
             "' is an incomplete day of app/events ('",
-            "cast(feed_days.events_received as " ~ dbt.type_string() ~ ")",
-            "' events received against a norm of about '",
-            "cast(cast(round(feed_days.norm_events_received, 0) as " ~ dbt.type_bigint() ~ ") as " ~ dbt.type_string() ~ ")",
+            "cast(feed_days.events_on_time as " ~ dbt.type_string() ~ ")",
+            "' events received on the day they happened, against a norm of about '",
+            "cast(cast(round(feed_days.norm_events_on_time, 0) as " ~ dbt.type_bigint() ~ ") as " ~ dbt.type_string() ~ ")",
             "'), so its current-week figures read a partial feed. Fix: build the last complete day '",
             "cast(build_context.last_complete_date as " ~ dbt.type_string() ~ ")",
             "' (leave as_of_date unset), or deliver the missing events.'",
