@@ -25,7 +25,7 @@ I32 = pa.int32()
 I64 = pa.int64()
 B = pa.bool_()
 
-# The raw data contract (shared/RAW_DATA_CONTRACT.md), written out independently of the generator.
+# The raw data contract (RAW_DATA_CONTRACT.md), written out independently of the generator.
 CONTRACT: dict[str, dict[str, pa.DataType]] = {
     "app/users": {
         "user_id": S,
