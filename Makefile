@@ -64,8 +64,8 @@ test: $(VENV)/.installed profiles.yml lint  ## the whole test suite
 docs: $(VENV)/.installed profiles.yml  ## dbt docs generate
 	$(BIN)/dbt docs generate
 
-SCALES ?= 0.02 2 19 55
-bench: $(VENV)/.installed  ## benchmark per scale: build time, memory, one-day incremental, floor ratio (SCALES="0.02 2 19 55")
+SCALES ?= 2 19 55
+bench: $(VENV)/.installed  ## per scale: full build, daily-selector run after one new day, weekly run, daily ratio (SCALES="2 19 55")
 	$(BIN)/python -m engagement.bench --scales $(SCALES)
 
 clean:  ## remove generated data, DuckDB files and dbt artefacts (keeps .venv)

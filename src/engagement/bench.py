@@ -1,16 +1,17 @@
-"""Benchmark: generate data at several scales and time the real `dbt build` against DuckDB's own floor.
+"""Benchmark: generate data at several scales and time the real `dbt build` runs of each cadence.
 
-    python -m engagement.bench --scales 0.02 2 19 55 [--work data/bench] [--json reports/bench/latest.json]
+    python -m engagement.bench --scales 2 19 55 [--work data/bench] [--json reports/bench/latest.json]
     python -m engagement.bench --show reports/benchmarks/<saved run>.json
 
-Per scale it prints and saves: events, full `dbt build` wall time and peak memory (whole process tree),
-the ten slowest nodes (dbt run_results), the Python models' times, the incremental build time for one
-newly arrived day, the floor (one hand-written DuckDB query computing per-user-week activity straight
-from the raw Parquet), the ratio full build / floor, the same for the models doing the floor's work, and
-seconds per million events.
-The full build covers all days but the last; the last day then arrives and is built incrementally.
-A tiny scale (0.02: about 10k events) shows the DAG's fixed cost: dbt's start-up and parse, every model,
-the Python fits and ~500 data tests, on almost no data.
+Per scale (default ~1 M, ~10 M and ~31 M events of history) it prints and saves:
+- full: `dbt build` of every model, seed and test on the feed without its last day (a first deployment);
+- daily: the last day then arrives and `dbt build --selector daily` runs (the production daily run: new data
+  in, activity, segments, actions, current-week scores; the ML fits are not refitted);
+- weekly: `dbt build --selector weekly` right after (every model and test, the ML refits);
+- the daily run's ratio to the smallest scale's daily run (flat in history means close to 1), peak memory
+  of each run (whole process tree), the ten slowest nodes of the full and the daily run, the Python models'
+  times, the floor (one hand-written DuckDB query computing per-user-week activity straight from the raw
+  Parquet), full build / floor, and seconds per million events.
 """
 
 from __future__ import annotations
@@ -29,12 +30,6 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-
-# The models that compute what the floor computes (clean, de-duplicate and stitch the events, count them
-# per user and day, roll them up per week), for a like-for-like ratio beside the whole build's.
-FLOOR_PATH = (
-    "stg_app__events", "int_user_event_days_counted", "int_user_days_active", "int_user_weeks_active"
-)
 
 FLOOR_SQL = """
 with events as (
@@ -117,14 +112,7 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
     full_wall, full_rss, _ = run_timed([str(BIN / "dbt"), "build"], env)
     shutil.copy(folder / "target" / "run_results.json", folder / "run_results_full.json")
     results = json.loads((folder / "run_results_full.json").read_text())
-    nodes = sorted(
-        ({"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
-         for r in results["results"]),
-        key=lambda r: -r["seconds"],
-    )
-    path_seconds = sum(
-        r["execution_time"] for r in results["results"] if r["unique_id"].split(".")[-1] in FLOOR_PATH
-    )
+    nodes = slowest(results)
     python_names = python_model_names()
     python_models = [
         {"node": r["unique_id"].split(".")[-1], "seconds": round(r["execution_time"], 2)}
@@ -136,8 +124,11 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
     target = events_dir / last.relative_to(full_raw / "app" / "events")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(last, target)
-    incr_wall, incr_rss, _ = run_timed([str(BIN / "dbt"), "build"], env)
-    shutil.copy(folder / "target" / "run_results.json", folder / "run_results_incremental.json")
+    daily_wall, daily_rss, _ = run_timed([str(BIN / "dbt"), "build", "--selector", "daily"], env)
+    shutil.copy(folder / "target" / "run_results.json", folder / "run_results_daily.json")
+    daily_nodes = slowest(json.loads((folder / "run_results_daily.json").read_text()))
+    weekly_wall, weekly_rss, _ = run_timed([str(BIN / "dbt"), "build", "--selector", "weekly"], env)
+    shutil.copy(folder / "target" / "run_results.json", folder / "run_results_weekly.json")
 
     floor = floor_seconds(full_raw)
     return {
@@ -145,16 +136,26 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
         "events": n_events,
         "full_build_seconds": round(full_wall, 1),
         "full_build_peak_gib": round(full_rss, 2),
-        "incremental_day_seconds": round(incr_wall, 1),
-        "incremental_day_peak_gib": round(incr_rss, 2),
+        "daily_seconds": round(daily_wall, 1),
+        "daily_peak_gib": round(daily_rss, 2),
+        "weekly_seconds": round(weekly_wall, 1),
+        "weekly_peak_gib": round(weekly_rss, 2),
         "floor_seconds": round(floor, 2),
         "full_over_floor": round(full_wall / floor, 1),
-        "floor_path_seconds": round(path_seconds, 1),
-        "floor_path_over_floor": round(path_seconds / floor, 1),
         "seconds_per_million_events": round(full_wall / (n_events / 1e6), 2),
         "slowest_nodes": nodes[:10],
+        "slowest_daily_nodes": daily_nodes[:10],
         "python_models": python_models,
     }
+
+
+def slowest(results: dict) -> list[dict]:
+    """The nodes of a run_results.json, slowest first."""
+    return sorted(
+        ({"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
+         for r in results["results"]),
+        key=lambda r: -r["seconds"],
+    )
 
 
 def python_model_names() -> set[str]:
@@ -162,37 +163,47 @@ def python_model_names() -> set[str]:
 
 
 def print_table(rows: list[dict]) -> None:
-    """The per-scale table. Linearity is read from "marginal s/M": the extra seconds per extra million
-    events from the previous scale (s/M events also carries the DAG's fixed cost, so it falls with scale)."""
-    header = (f"{'scale':>6} {'events':>11} {'full s':>7} {'peak GiB':>8} {'incr s':>7} {'floor s':>7} "
-              f"{'full/floor':>10} {'path/floor':>10} {'s/M events':>10} {'marginal s/M':>12}")
+    """The per-scale table. "daily x" is the daily run over the smallest scale's daily run (flat in history
+    means close to 1). Linearity of the full build is read from "marginal s/M": the extra seconds per extra
+    million events from the previous scale (s/M events also carries the DAG's fixed cost, so it falls with
+    scale). Saved runs from before the cadences (one-day `dbt build`) show it under "daily s" with a note."""
+    header = (f"{'scale':>6} {'events':>11} {'full s':>7} {'daily s':>7} {'daily x':>7} {'weekly s':>8} "
+              f"{'peak GiB':>8} {'floor s':>7} {'full/floor':>10} {'s/M events':>10} {'marginal s/M':>12}")
     print(header)
     print("-" * len(header))
+    rows = sorted(rows, key=lambda r: r["events"])
+    legacy = any("daily_seconds" not in row for row in rows)
+    smallest_daily = rows[0].get("daily_seconds", rows[0].get("incremental_day_seconds"))
     previous = None
-    for row in sorted(rows, key=lambda r: r["events"]):
+    for row in rows:
+        daily = row.get("daily_seconds", row.get("incremental_day_seconds"))
         marginal = "-"
         if previous and row["events"] > previous["events"]:
             extra_seconds = row["full_build_seconds"] - previous["full_build_seconds"]
             marginal = f"{extra_seconds / ((row['events'] - previous['events']) / 1e6):.2f}"
-        path = row.get("floor_path_over_floor", "-")
-        print(f"{row['scale']:>6g} {row['events']:>11,} {row['full_build_seconds']:>7} "
-              f"{row['full_build_peak_gib']:>8} {row['incremental_day_seconds']:>7} "
-              f"{row['floor_seconds']:>7} {row['full_over_floor']:>10} {path:>10} "
+        peak = max(row[key] for key in ("full_build_peak_gib", "daily_peak_gib", "weekly_peak_gib",
+                                        "incremental_day_peak_gib") if key in row)
+        print(f"{row['scale']:>6g} {row['events']:>11,} {row['full_build_seconds']:>7} {daily:>7} "
+              f"{daily / smallest_daily:>7.2f} {row.get('weekly_seconds', '-'):>8} {peak:>8} "
+              f"{row['floor_seconds']:>7} {row['full_over_floor']:>10} "
               f"{row['seconds_per_million_events']:>10} {marginal:>12}")
         previous = row
-    print(f"path/floor: the models doing the floor's work ({', '.join(FLOOR_PATH)}) over the floor")
+    if legacy:
+        print("(a saved run from before the cadences: its 'daily s' is a one-day `dbt build` of everything)")
     for row in rows:
-        print(f"\nscale {row['scale']:g}: slowest nodes")
-        for node in row["slowest_nodes"]:
-            print(f"  {node['seconds']:>7.2f}s  {node['node']}")
+        for key, title in (("slowest_nodes", "full build"), ("slowest_daily_nodes", "daily run")):
+            if key in row:
+                print(f"\nscale {row['scale']:g}: slowest nodes of the {title}")
+                for node in row[key]:
+                    print(f"  {node['seconds']:>7.2f}s  {node['node']}")
         if row["python_models"]:
             timings = ", ".join(f"{m['node']} {m['seconds']}s" for m in row["python_models"])
-            print(f"  python models: {timings}")
+            print(f"  python models (full build): {timings}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[0.02, 2, 19, 55])
+    parser.add_argument("--scales", type=float, nargs="+", default=[2, 19, 55])
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=REPO / "data" / "bench")
     parser.add_argument("--json", type=Path, default=REPO / "reports" / "bench" / "latest.json")
