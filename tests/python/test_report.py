@@ -65,7 +65,17 @@ def test_experiments_reading_without_and_with_a_significant_lift():
     assert "None of the 1 treatment variants" in readings.experiments_reading(readout)
     readout["is_retention_4w_lift_significant"] = [True]
     assert readings.experiments_reading(readout) == (
-        "exp_a / b moves 4-week retention by +10.0 pts [+4.0 pts, +16.0 pts] (95% intervals excluding 0)."
+        "exp_a / b moves 4-week retention by +10.0 pts [+4.0 pts, +16.0 pts] (95% intervals; significant "
+        "after false-discovery control)."
+    )
+    # the interval excludes 0 but the adjusted p-value does not pass: no win, and the reading says why
+    readout["is_retention_4w_lift_significant"] = [False]
+    readout["is_retention_4w_lift_significant_unadjusted"] = [True]
+    readout["is_activation_lift_significant_unadjusted"] = [False]
+    assert readings.experiments_reading(readout) == (
+        "None of the 1 treatment variants moves activation or 4-week retention significantly after "
+        "false-discovery control. 1 lift(s) whose 95% interval excludes 0 are not significant once the "
+        "experiment's many comparisons are adjusted for."
     )
 
 

@@ -259,9 +259,22 @@ def experiments_reading(readout: pd.DataFrame) -> str:
                 f"[{points(float(row[f'{measure}_lift_ci_lower']))}, "
                 f"{points(float(row[f'{measure}_lift_ci_upper']))}]"
             )
+    naive = 0
+    for measure in ("activation", "retention_4w"):
+        flag = f"is_{measure}_lift_significant_unadjusted"
+        if flag in readout:
+            unadjusted = readout[flag].fillna(False).astype(bool)
+            adjusted = readout[f"is_{measure}_lift_significant"].fillna(False).astype(bool)
+            naive += int((unadjusted & ~adjusted).sum())
+    caveat = (
+        f" {naive} lift(s) whose 95% interval excludes 0 are not significant once the experiment's many "
+        f"comparisons are adjusted for."
+        if naive
+        else ""
+    )
     if not findings:
         return (
             f"None of the {len(readout)} treatment variants moves activation or 4-week retention "
-            f"significantly (every 95% interval contains 0)."
+            f"significantly after false-discovery control.{caveat}"
         )
-    return "; ".join(findings) + " (95% intervals excluding 0)."
+    return "; ".join(findings) + f" (95% intervals; significant after false-discovery control).{caveat}"
