@@ -20,6 +20,7 @@ catalog as (
         coalesce(overrides.is_key_action, tracking_plan.is_key_action, false) as is_key_action,
         coalesce(overrides.is_value_outcome, tracking_plan.is_value_outcome, false) as is_value_outcome,
         coalesce(lower(overrides.milestone), tracking_plan.milestone) as milestone,
+        coalesce(tracking_plan.is_self_serve_help, false) as is_self_serve_help,
         overrides.event_name is not null as is_overridden,
     from tracking_plan
     full outer join overrides
