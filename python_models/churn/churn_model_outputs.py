@@ -1,19 +1,23 @@
 """The one churn fit of the build: every output of engagement.ml.churn, stacked (see engagement.ml.outputs).
 
 The marts churn_risk_scores, churn_model_metrics, churn_calibration and churn_feature_drift split this
-table by output_name, so scores and their evaluation always come from the same fit.
+table by output_name, so scores and their evaluation always come from the same fit. The ``fit`` row is the
+fit's registry entry (kept across runs by ml_model_registry; the daily scorer loads it). A fit that fails is
+recorded there (status failed, error message) instead of failing the build.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from engagement.ml import registry
 from engagement.ml.config import churn_config_from_settings
-from engagement.ml.outputs import churn_outputs
+from engagement.ml.outputs import churn_outputs, failed_fit_table
 
 
 def model(dbt: Any, session: Any) -> Any:
     snapshots = dbt.ref("int_account_snapshots_featurized").df()
+    as_of_date = dbt.ref("int_build_context").df()["as_of_date"].iloc[0]
     settings = {
         "test_fraction": dbt.config.get("test_fraction"),
         "risk_band_medium_min": dbt.config.get("risk_band_medium_min"),
@@ -23,4 +27,15 @@ def model(dbt: Any, session: Any) -> Any:
         "feature_decimals": dbt.config.get("feature_decimals"),
     }
     features = list(dbt.config.get("feature_columns"))
-    return churn_outputs(snapshots, features, churn_config_from_settings(settings))
+    try:
+        config = churn_config_from_settings(settings)
+    except ValueError as error:  # a bad setting is a failed fit too: recorded, the build goes on
+        return failed_fit_table(registry.CHURN_MODEL, as_of_date, features, settings, error)
+    return churn_outputs(
+        snapshots,
+        features,
+        config,
+        fitted_at=as_of_date,
+        settings=settings,
+        forced_failure=dbt.config.get("force_fit_failure"),
+    )

@@ -16,12 +16,14 @@ accounts as (
     select * from {{ ref('dim_accounts') }}
 ),
 
-user_clusters as (
-    select * from {{ ref('user_clusters') }}
+-- the ML columns come from the daily scorers (latest registered fit, never a refit): a failed or missing
+-- fit leaves them null and never holds the rule-based columns back
+cluster_assignments_latest_fit as (
+    select * from {{ ref('cluster_assignments_latest_fit') }}
 ),
 
-churn_risk_scores as (
-    select * from {{ ref('churn_risk_scores') }}
+churn_scores_latest_fit as (
+    select * from {{ ref('churn_scores_latest_fit') }}
 ),
 
 build_context as (
@@ -36,7 +38,30 @@ risk_periods as (
         lead(as_of_date) over (partition by account_id order by as_of_date) as valid_until,
         churn_probability,
         risk_band,
-    from churn_risk_scores
+        model_version as risk_model_version,
+        fitted_at as risk_fitted_at,
+    from churn_scores_latest_fit
+    where ml_status = 'scored'
+),
+
+user_clusters as (
+    select * from cluster_assignments_latest_fit
+    where ml_status = 'scored'
+),
+
+-- the build's ML status: 'scored', or which model has no registered fit (its columns are then null)
+churn_fit_status as (
+    select
+        count(*) as n_churn_rows,
+        coalesce(sum(case when ml_status = 'scored' then 1 else 0 end), 0) > 0 as is_churn_scored,
+    from churn_scores_latest_fit
+),
+
+cluster_fit_status as (
+    select
+        count(*) as n_cluster_rows,
+        coalesce(sum(case when ml_status = 'scored' then 1 else 0 end), 0) > 0 as is_cluster_scored,
+    from cluster_assignments_latest_fit
 ),
 
 role_mix as (
@@ -121,8 +146,20 @@ membership as (
         user_clusters.cluster_archetype,
         risk_periods.risk_band,
         risk_periods.churn_probability,
+        user_clusters.model_version as cluster_model_version,
+        user_clusters.fitted_at as cluster_fitted_at,
+        risk_periods.risk_model_version,
+        risk_periods.risk_fitted_at,
+        case
+            when churn_fit_status.is_churn_scored and cluster_fit_status.is_cluster_scored then 'scored'
+            when churn_fit_status.is_churn_scored then 'no fit: clustering'
+            when cluster_fit_status.is_cluster_scored then 'no fit: churn'
+            else 'no fit: churn, clustering'
+        end as ml_status,
     from unioned
     cross join build_context
+    cross join churn_fit_status
+    cross join cluster_fit_status
     left join accounts
         on unioned.account_id = accounts.account_id
     left join user_clusters

@@ -144,15 +144,89 @@ class ChurnResult:
     calibration: pd.DataFrame
     drift: pd.DataFrame
     model_version: str
+    #: the models that scored the ``score`` rows, to persist and score later rows (engagement.ml.registry)
+    scoring: ChurnScoringModel | None = None
 
 
 @dataclass
 class _Fitted:
-    """A fitted scorer: ``predict`` maps a float feature matrix to probabilities in [0, 1]."""
+    """A fitted scorer: ``predict`` maps a float feature matrix to probabilities in [0, 1].
+
+    ``estimator`` is what a later run needs to predict again: an object with ``predict_proba`` (the main
+    model, calibrated or not) or a float (a constant prior); ``None`` for scorers that are not persisted.
+    """
 
     predict: Callable[[np.ndarray], np.ndarray]
     calibration_method: str | None = None
     notes: list[str] = field(default_factory=list)
+    estimator: object | None = None
+
+
+@dataclass(frozen=True)
+class ChurnScoringModel:
+    """The fitted main models that score new snapshots, enough to score them in a later run.
+
+    - ``estimators``: per label (``churn``, ``downgrade``) an object with ``predict_proba`` or a float
+      prior; ``None`` when the label had no labelled row (its probabilities are NaN).
+    - ``medians``: medians of the rows the churn scoring model was fit on (the drivers' reference).
+    - ``window_start`` / ``window_end``: first and last prediction date of those rows.
+    """
+
+    features: tuple[str, ...]
+    estimators: dict[str, object | None]
+    medians: np.ndarray
+    window_start: object
+    window_end: object
+    feature_decimals: int | None
+    risk_band_cutoffs: tuple[float, ...]
+    risk_band_labels: tuple[str, ...]
+
+
+def fitted_from_estimator(estimator: object | None) -> _Fitted | None:
+    """A scorer from a persisted estimator (see :class:`ChurnScoringModel`)."""
+    if estimator is None:
+        return None
+    if isinstance(estimator, float | int):
+        prior = float(estimator)
+        return _Fitted(lambda x: np.full(x.shape[0], prior), "constant", [], prior)
+    return _Fitted(lambda x: estimator.predict_proba(x)[:, 1], None, [], estimator)  # type: ignore[attr-defined]
+
+
+def score_snapshots(model: ChurnScoringModel, snapshots: pd.DataFrame) -> pd.DataFrame:
+    """Score snapshots with a persisted :class:`ChurnScoringModel` (no refit).
+
+    Same arithmetic as the fit's ``score`` rows (features rounded to the model's decimals, clipped
+    probabilities, drivers against the stored medians), so a row scored here equals the fit's score of
+    the same row. Returns account_id, as_of_date, churn_probability, downgrade_probability, risk_band and
+    the driver columns, sorted by (as_of_date, account_id).
+    """
+    missing = [name for name in (ID_COLUMN, DATE_COLUMN, *model.features) if name not in snapshots.columns]
+    if missing:
+        raise ValueError(f"snapshots lack the fitted model's columns {missing}")
+    timestamps = pd.to_datetime(snapshots[DATE_COLUMN]).dt.normalize()
+    frame = snapshots.assign(_ts=timestamps.to_numpy(), _key=snapshots[ID_COLUMN].astype(str))
+    frame = frame.sort_values(["_ts", "_key"], kind="mergesort").reset_index(drop=True)
+    x = round_features(_feature_matrix(frame, list(model.features)), model.feature_decimals)
+    out = pd.DataFrame({"account_id": frame["_key"], "as_of_date": frame[DATE_COLUMN]})
+    for label in LABEL_COLUMNS:
+        fitted = fitted_from_estimator(model.estimators.get(label))
+        out[f"{label}_probability"] = (
+            _predict(fitted, x) if fitted is not None else np.full(len(frame), np.nan)
+        )
+    cutoffs = np.asarray(model.risk_band_cutoffs)
+    labels = np.asarray(model.risk_band_labels, dtype=object)
+    probability = out["churn_probability"].to_numpy(dtype=float)
+    index = np.searchsorted(cutoffs, np.nan_to_num(probability), side="right")
+    out["risk_band"] = np.where(np.isnan(probability), None, labels[index])
+    churn = fitted_from_estimator(model.estimators.get("churn"))
+    names = np.full((len(frame), N_DRIVERS), None, dtype=object)
+    directions = np.full((len(frame), N_DRIVERS), None, dtype=object)
+    if churn is not None and len(frame):
+        names, directions = _drivers(churn, x, model.medians, model.features)
+    for i in range(N_DRIVERS):
+        out[f"driver_{i + 1}"] = names[:, i]
+        out[f"driver_{i + 1}_direction"] = directions[:, i]
+    return out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -309,7 +383,7 @@ class _NanSafeBoosting(ClassifierMixin, BaseEstimator):
 
 
 def _constant(prior: float, note: str) -> _Fitted:
-    return _Fitted(lambda x: np.full(x.shape[0], prior), "constant", [note])
+    return _Fitted(lambda x: np.full(x.shape[0], prior), "constant", [note], float(prior))
 
 
 def _fit_naive(x_train: np.ndarray, column: int, lower_is_riskier: bool) -> _Fitted:
@@ -377,6 +451,7 @@ def _fit_main(x_train: np.ndarray, y_train: np.ndarray, config: ChurnConfig) -> 
             lambda x: booster.predict_proba(x)[:, 1],
             "none",
             [*notes, "minority class has < 2 training rows: gradient boosting left uncalibrated"],
+            booster,
         )
     folds = min(config.calibration_folds, minority)
     if folds < config.calibration_folds:
@@ -391,7 +466,7 @@ def _fit_main(x_train: np.ndarray, y_train: np.ndarray, config: ChurnConfig) -> 
             )
     calibrated = CalibratedClassifierCV(booster, method=method, cv=folds, ensemble=True)
     calibrated.fit(x_train, labels)
-    return _Fitted(lambda x: calibrated.predict_proba(x)[:, 1], method, notes)
+    return _Fitted(lambda x: calibrated.predict_proba(x)[:, 1], method, notes, calibrated)
 
 
 def _fit_models(
@@ -570,6 +645,9 @@ def _fit_churn(snapshots: pd.DataFrame, features: list[str], config: ChurnConfig
     driver_directions = np.full((len(frame), N_DRIVERS), None, dtype=object)
     labelled_rows = np.isin(split, ("train", "test"))
     scored_by_refit = config.refit_on_all_labelled and n_test_dates > 0
+    scoring_estimators: dict[str, object | None] = {}
+    scoring_window: tuple[object, object] = (None, None)
+    scoring_medians = np.full(len(features), np.nan)
 
     for label, y in labels.items():
         train = (split == "train") & ~np.isnan(y)
@@ -612,8 +690,11 @@ def _fit_churn(snapshots: pd.DataFrame, features: list[str], config: ChurnConfig
         if score_model is not None:
             probability[score_rows] = _predict(score_model, x[score_rows])
         probabilities[label] = probability
+        scoring_estimators[label] = score_model.estimator if score_model is not None else None
 
         if label == "churn":
+            scoring_medians = _medians(x[score_fit_rows])
+            scoring_window = _date_range(dates[score_fit_rows])
             # Drivers explain the rows people read: the held-out back-test and the current scores.
             # Training rows carry none (they were most of the driver cost: a prediction per feature).
             for rows, model, fit_rows in (
@@ -650,6 +731,16 @@ def _fit_churn(snapshots: pd.DataFrame, features: list[str], config: ChurnConfig
         calibration=_conform(calibration, CALIBRATION_COLUMNS),
         drift=_conform(drift, DRIFT_COLUMNS),
         model_version=version,
+        scoring=ChurnScoringModel(
+            features=tuple(features),
+            estimators=scoring_estimators,
+            medians=scoring_medians,
+            window_start=scoring_window[0],
+            window_end=scoring_window[1],
+            feature_decimals=config.feature_decimals,
+            risk_band_cutoffs=tuple(config.risk_band_cutoffs),
+            risk_band_labels=tuple(config.risk_band_labels),
+        ),
     )
 
 

@@ -21,13 +21,14 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from engagement.ml import registry
 from engagement.ml.churn import LABEL_COLUMNS, ChurnResult, fit_churn_model
 from engagement.ml.clustering import (
     ClusterResult,
@@ -40,6 +41,20 @@ from engagement.ml.config import ChurnConfig, ClusterConfig
 
 WEEK_ROLES: tuple[str, ...] = ("current", "previous", "baseline")
 N_MOVED_FEATURES = 3
+
+#: the ``fit`` row of each stacked table: the registry entry of the fit (engagement.ml.registry);
+#: model_version and note are shared with the other outputs
+FIT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
+    ("fitted_at", pa.date32()),
+    ("status", pa.string()),
+    ("error_message", pa.string()),
+    ("training_window_start", pa.date32()),
+    ("training_window_end", pa.date32()),
+    ("feature_list", pa.string()),
+    ("config_hash", pa.string()),
+    ("artifact_format", pa.string()),
+    ("artifact", pa.string()),
+)
 
 CHURN_OUTPUT_SCHEMA = pa.schema(
     [
@@ -84,6 +99,8 @@ CHURN_OUTPUT_SCHEMA = pa.schema(
         ("psi", pa.float64()),
         ("is_alert", pa.bool_()),
         ("n_score", pa.int64()),
+        # fit (the registry row)
+        *FIT_FIELDS,
     ]
 )
 
@@ -120,6 +137,8 @@ CLUSTER_OUTPUT_BASE_SCHEMA = pa.schema(
         ("period_ari", pa.float64()),
         ("n_users_both_periods", pa.int64()),
         ("changed_cluster_rate", pa.float64()),
+        # fit (the registry row)
+        *FIT_FIELDS,
         ("note", pa.string()),
     ]
 )
@@ -176,12 +195,30 @@ def _stack(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([frame.astype(object) for frame in frames], ignore_index=True)
 
 
+def failed_fit_table(
+    model_name: str,
+    fitted_at: object,
+    feature_columns: Sequence[str],
+    settings: Mapping[str, object],
+    error: BaseException,
+) -> pa.Table:
+    """The stacked table of a fit that failed before it started (e.g. a bad setting): one ``fit`` row."""
+    failed = registry.failed_fit_frame(model_name, fitted_at, feature_columns, settings, error)
+    schema = (
+        CHURN_OUTPUT_SCHEMA if model_name == registry.CHURN_MODEL else cluster_output_schema(feature_columns)
+    )
+    return to_arrow(failed.assign(output_name="fit"), schema)
+
+
 # --------------------------------------------------------------------------- churn
 
 
-def churn_outputs_table(snapshots: pd.DataFrame, result: ChurnResult) -> pa.Table:
+def churn_outputs_table(
+    snapshots: pd.DataFrame, result: ChurnResult, fit: pd.DataFrame | None = None
+) -> pa.Table:
     """Stack a churn fit's outputs (``scores`` with the snapshots' labels, ``metrics``, ``calibration``,
-    ``drift``) into one table of :data:`CHURN_OUTPUT_SCHEMA`; every row carries the model_version."""
+    ``drift`` and, when given, the registry row ``fit``) into one table of :data:`CHURN_OUTPUT_SCHEMA`;
+    every row carries the model_version."""
     labels = snapshots[["account_id", "as_of_date", *LABEL_COLUMNS.values()]].assign(
         account_id=lambda f: f["account_id"].astype(str),
         _date=lambda f: pd.to_datetime(f["as_of_date"]).dt.normalize(),
@@ -196,6 +233,7 @@ def churn_outputs_table(snapshots: pd.DataFrame, result: ChurnResult) -> pa.Tabl
             "metrics": result.metrics,
             "calibration": result.calibration,
             "drift": result.drift,
+            "fit": fit if fit is not None else pd.DataFrame(),
         }
     )
     stacked["model_version"] = result.model_version
@@ -203,11 +241,42 @@ def churn_outputs_table(snapshots: pd.DataFrame, result: ChurnResult) -> pa.Tabl
 
 
 def churn_outputs(
-    snapshots: pd.DataFrame, feature_columns: Sequence[str], config: ChurnConfig | None = None
+    snapshots: pd.DataFrame,
+    feature_columns: Sequence[str],
+    config: ChurnConfig | None = None,
+    fitted_at: object = None,
+    settings: Mapping[str, object] | None = None,
+    forced_failure: object = None,
 ) -> pa.Table:
-    """Fit the churn models once and return every output stacked (see :func:`churn_outputs_table`)."""
-    result = fit_churn_model(snapshots, feature_columns, config)
-    return churn_outputs_table(snapshots, result)
+    """Fit the churn models once and return every output stacked (see :func:`churn_outputs_table`).
+
+    With ``fitted_at`` (the build's as-of date) the table also holds the fit's registry row (output
+    ``fit``, the scoring models serialised by :func:`engagement.ml.registry.dump_churn_model`). A fit that
+    raises does not raise here: the table is then that one ``fit`` row with status ``failed`` and the
+    error (``forced_failure``, var ``ml_force_fit_failure``, is the test hook that makes the fit raise).
+    """
+    settings = dict(settings or {})
+    try:
+        registry.check_forced_failure(registry.CHURN_MODEL, forced_failure)
+        result = fit_churn_model(snapshots, feature_columns, config)
+        fit = None
+        if fitted_at is not None and result.scoring is not None:
+            fit = registry.fit_frame(
+                registry.CHURN_MODEL,
+                result.model_version,
+                fitted_at,
+                (result.scoring.window_start, result.scoring.window_end),
+                feature_columns,
+                settings,
+                "churn-skops-v1",
+                registry.dump_churn_model(result.scoring),
+            )
+        return churn_outputs_table(snapshots, result, fit)
+    except Exception as error:  # noqa: BLE001 - recorded in the registry row, never raised (issue 12 item 3)
+        if fitted_at is None:
+            raise
+        failed = registry.failed_fit_frame(registry.CHURN_MODEL, fitted_at, feature_columns, settings, error)
+        return to_arrow(failed.assign(output_name="fit"), CHURN_OUTPUT_SCHEMA)
 
 
 # --------------------------------------------------------------------------- clustering
@@ -246,8 +315,40 @@ def cluster_outputs(
     feature_columns: Sequence[str],
     config: ClusterConfig | None = None,
     previous_profiles: pd.DataFrame | None = None,
+    fitted_at: object = None,
+    settings: Mapping[str, object] | None = None,
+    forced_failure: object = None,
 ) -> pa.Table:
     """Fit the clustering once on the ``current`` week and return every output stacked.
+
+    With ``fitted_at`` (the build's as-of date) the table also holds the fit's registry row (output
+    ``fit``, the :class:`~engagement.ml.clustering.ClusterModel` as JSON), and a fit that raises (or
+    yields no model) gives only a ``fit`` row with status ``failed`` and the error, never an exception
+    (``forced_failure``, var ``ml_force_fit_failure``, is the test hook that makes the fit raise).
+    Without ``fitted_at`` errors propagate and there is no ``fit`` row (see :func:`_cluster_outputs`).
+    """
+    if fitted_at is None:
+        return _cluster_outputs(features, feature_columns, config, previous_profiles)
+    settings = dict(settings or {})
+    try:
+        registry.check_forced_failure(registry.CLUSTER_MODEL, forced_failure)
+        return _cluster_outputs(features, feature_columns, config, previous_profiles, fitted_at, settings)
+    except Exception as error:  # noqa: BLE001 - recorded in the registry row, never raised (issue 12 item 3)
+        failed = registry.failed_fit_frame(
+            registry.CLUSTER_MODEL, fitted_at, feature_columns, settings, error
+        )
+        return to_arrow(failed.assign(output_name="fit"), cluster_output_schema(feature_columns))
+
+
+def _cluster_outputs(
+    features: pd.DataFrame,
+    feature_columns: Sequence[str],
+    config: ClusterConfig | None = None,
+    previous_profiles: pd.DataFrame | None = None,
+    fitted_at: object = None,
+    settings: Mapping[str, object] | None = None,
+) -> pa.Table:
+    """Body of :func:`cluster_outputs`: every output stacked, plus the ``fit`` row when ``fitted_at``.
 
     Args:
         features: one row per user per ``week_role`` (``current``, ``previous``, ``baseline``; the last
@@ -320,6 +421,24 @@ def cluster_outputs(
     metrics["n_users_both_periods"] = np.where(chosen, int(in_both.sum()), None)
     metrics["changed_cluster_rate"] = np.where(chosen, changed_rate, np.nan)
 
-    stacked = _stack({"assignments": assignments, "profiles": result.profiles, "metrics": metrics})
-    stacked["model_version"] = _cluster_model_version(config, feature_columns, weeks["current"])
+    version = _cluster_model_version(config, feature_columns, weeks["current"])
+    fit = pd.DataFrame()
+    if fitted_at is not None:
+        if model is None:
+            note = "; ".join(str(n) for n in result.metrics.get("note", pd.Series(dtype=object)).dropna())
+            raise ValueError(f"no cluster model fitted ({note or 'no users in the current week'})")
+        fit = registry.fit_frame(
+            registry.CLUSTER_MODEL,
+            version,
+            fitted_at,
+            (weeks["current"], weeks["current"]),
+            feature_columns,
+            settings or {},
+            "clusters-json-v1",
+            registry.dump_cluster_model(model),
+        )
+    stacked = _stack(
+        {"assignments": assignments, "profiles": result.profiles, "metrics": metrics, "fit": fit}
+    )
+    stacked["model_version"] = version
     return to_arrow(stacked, schema)
