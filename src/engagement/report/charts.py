@@ -359,3 +359,28 @@ def experiment_forest(readout: pd.DataFrame, title: str, reading: str) -> Chart:
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, title="measure")
     ax.grid(axis="y", visible=False)
     return _render(fig, title, reading, wide=False)
+
+
+def revenue_retention_curves(curves: pd.DataFrame, order: Sequence[str], title: str, reading: str) -> Chart:
+    """One line per segment at start: revenue retained (can exceed 100%) k months after the cohort month."""
+    fig, ax = plt.subplots(figsize=HALF)
+    segments = [seg for seg in order if seg in set(curves["segment"])]
+    segments += sorted(seg for seg in curves["segment"].unique() if seg not in order)
+    for position, segment in enumerate(segments):
+        part = curves[curves["segment"] == segment].sort_values("months_since_start")
+        shade = 0.05 + 0.9 * position / max(len(segments) - 1, 1)
+        ax.plot(
+            part["months_since_start"],
+            part["revenue_retention_rate"],
+            marker="o",
+            markersize=3,
+            color=str(matplotlib.colors.to_hex(matplotlib.colormaps[LADDER_CMAP](shade))),
+            label=label(segment),
+        )
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.set_xlabel("months since the account's first paying month")
+    ax.set_ylabel("MRR retained (of month 0)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, title="tier at start")
+    return _render(fig, title, reading, wide=False)

@@ -278,3 +278,47 @@ def experiments_reading(readout: pd.DataFrame) -> str:
             f"significantly after false-discovery control.{caveat}"
         )
     return "; ".join(findings) + f" (95% intervals; significant after false-discovery control).{caveat}"
+
+
+def ltv_reading(ltv: pd.DataFrame, curves: pd.DataFrame, min_months: int = 30, min_accounts: int = 5) -> str:
+    """ltv: segment_ltv rows of one segment type; curves: revenue_retention_by_segment rows of that type.
+
+    Names the segments with the highest and lowest LTV among those resting on at least ``min_months``
+    paying account-months, whether their intervals overlap, and the revenue each kept at the curve's last
+    month observed for at least ``min_accounts`` accounts of both.
+    """
+    solid = ltv[(ltv["paying_account_months"] >= min_months) & ltv["ltv_usd"].notna()]
+    solid = solid.sort_values(["ltv_usd", "segment"], ascending=[False, True], kind="stable")
+    if solid.empty:
+        return (
+            f"No usage segment rests on {min_months} paying account-months yet: "
+            "LTV by segment is not readable."
+        )
+    best = solid.iloc[0]
+
+    def estimate(row: pd.Series) -> str:
+        return (
+            f"${float(row['ltv_usd']):,.0f} [${float(row['ltv_ci_lower_usd']):,.0f}, "
+            f"${float(row['ltv_ci_upper_usd']):,.0f}] ({int(row['accounts']):,} accounts, "
+            f"{int(row['paying_account_months']):,} account-months)"
+        )
+
+    text = f"Accounts that started as {label(best['segment'])} have the highest LTV, {estimate(best)}"
+    if len(solid) > 1:
+        worst = solid.iloc[-1]
+        text += f"; {label(worst['segment'])} the lowest, {estimate(worst)}"
+        if float(worst["ltv_ci_upper_usd"]) >= float(best["ltv_ci_lower_usd"]):
+            text += " - the intervals overlap, so the gap is not yet clear"
+        both = curves[
+            curves["segment"].isin([best["segment"], worst["segment"]]) & (curves["accounts"] >= min_accounts)
+        ]
+        common = both.groupby("months_since_start")["segment"].nunique()
+        common = common[common == 2]
+        if not common.empty:
+            month = int(common.index.max())
+            at = both[both["months_since_start"] == month].set_index("segment")["revenue_retention_rate"]
+            text += (
+                f". After {month} months they keep {pct(float(at[best['segment']]))} vs "
+                f"{pct(float(at[worst['segment']]))} of their starting MRR"
+            )
+    return text + "."

@@ -608,6 +608,84 @@ def _versus(treatment: object, control: object) -> str:
     return f"{rate(treatment)} vs {rate(control)}"
 
 
+def _ltv(marts: Marts, context: Context, section: Section) -> None:
+    ltv = marts.df("select * from marts.segment_ltv order by segment_type, segment")
+    curves = marts.df(
+        "select * from marts.revenue_retention_by_segment where segment_type = 'engagement_tier' "
+        "order by segment, months_since_start"
+    )
+    if ltv.empty or curves.empty:
+        section.notes.append("No account has a complete paying month yet: no revenue cohort to follow.")
+        return
+    tiers = rule_order(marts, "engagement_tier")
+    tier_ltv = ltv[ltv["segment_type"] == "engagement_tier"]
+    section.charts.append(
+        charts.revenue_retention_curves(
+            curves,
+            tiers,
+            "Revenue retention of account cohorts by engagement tier at start",
+            readings.ltv_reading(tier_ltv, curves, MIN_SAMPLE),
+        )
+    )
+    order = {"all": 0, "engagement_tier": 1, "lifecycle_segment": 2}
+    ltv = ltv.assign(type_order=ltv["segment_type"].map(order)).sort_values(
+        ["type_order", "ltv_usd", "segment"], ascending=[True, False, True], kind="stable", na_position="last"
+    )
+
+    def money(value: object) -> str:
+        return f"${float(value):,.0f}" if pd.notna(value) else "n/a"
+
+    def share(value: object) -> str:
+        return pct(float(value), 1) if pd.notna(value) else "n/a"
+
+    rows = []
+    for _, row in ltv.iterrows():
+        thin = int(row["paying_account_months"]) < MIN_SAMPLE
+        rows.append(
+            [
+                Cell(label(row["segment_type"])),
+                Cell(label(row["segment"])),
+                Cell(f"{int(row['accounts']):,}", "num"),
+                Cell(f"{int(row['paying_account_months']):,}", "num"),
+                Cell(f"{int(row['churn_events']):,}", "num"),
+                Cell(money(row["arpa_usd"]), "num"),
+                Cell(
+                    f"{share(row['churn_rate_monthly'])} [{share(row['churn_rate_ci_lower'])}, "
+                    f"{share(row['churn_rate_ci_upper'])}]",
+                    "num",
+                ),
+                Cell(
+                    f"{money(row['ltv_usd'])} [{money(row['ltv_ci_lower_usd'])}, "
+                    f"{money(row['ltv_ci_upper_usd'])}]"
+                    + (" (capped)" if bool(row["is_lifetime_capped"]) else "")
+                    + (" (few rows)" if thin else ""),
+                    "num",
+                ),
+            ]
+        )
+    section.tables.append(
+        Table(
+            "LTV by usage segment at start (ARPA x gross margin / monthly churn rate, 95% interval)",
+            [
+                "segment type",
+                "segment at start",
+                "accounts",
+                "paying account-months",
+                "churned",
+                "ARPA",
+                "monthly churn [95%]",
+                "LTV [95%]",
+            ],
+            rows,
+        )
+    )
+    margin = float(ltv["gross_margin_rate"].iloc[0])
+    section.notes.append(
+        f"Gross margin {pct(margin)} (var ltv_gross_margin_rate); '(few rows)': under {MIN_SAMPLE} paying "
+        "account-months; '(capped)' marks a lifetime held at var ltv_max_months."
+    )
+
+
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "segments",
@@ -666,6 +744,16 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Treatment minus control on activation and 4-week retention, with 95% intervals.",
         ("marts.experiment_readout",),
         _experiments,
+    ),
+    SectionSpec(
+        "ltv",
+        "LTV and revenue retention by usage segment",
+        "Account cohorts (first paying month) split by the engagement tier or lifecycle segment they were in "
+        "when they started paying: the MRR they keep month after month, and LTV = ARPA x gross margin / "
+        "monthly churn rate with the churn rate's 95% interval (marts segment_ltv, "
+        "revenue_retention_by_segment).",
+        ("marts.segment_ltv", "marts.revenue_retention_by_segment"),
+        _ltv,
     ),
 )
 
