@@ -20,7 +20,13 @@ confusion table; and the rule-based ``engagement_tier`` of ``int_user_weeks_segm
 against the planted archetypes (same names): share landing in the matching tier, per archetype, and the
 confusion table.
 
-Every function below except :func:`main` and :func:`load` is pure (DataFrames in, dicts/frames out).
+Walk-forward back-test (``--backtest K``, issue 14): :func:`engagement.ml.backtest.walk_forward` on the
+warehouse's ``int_account_snapshots_featurized`` (the churn features of ``--features-yaml``), per back-test
+date and pooled, every candidate with its bootstrap interval next to the path oracle and the now-cast
+oracle on the same rows, and the champion the rule picks (:func:`backtest_evaluation`).
+
+Every function below except :func:`main`, :func:`load` and :func:`load_snapshots` is pure (DataFrames in,
+dicts/frames out).
 """
 
 from __future__ import annotations
@@ -38,6 +44,15 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
+from engagement.ml.backtest import (
+    POOLED,
+    BacktestConfig,
+    backtest_metrics,
+    choose_champion,
+    metric_values,
+    walk_forward,
+)
+from engagement.ml.config import ChurnConfig
 from engagement.ml.metrics import ece, lift_at_top_decile
 
 TRUTH_FILES = ("account_weekly_churn_probability", "account_churn_events", "user_archetypes")
@@ -164,6 +179,56 @@ def churn_evaluation(
     }
 
 
+def backtest_evaluation(
+    backtest_scores: pd.DataFrame,
+    weekly_truth: pd.DataFrame,
+    horizon_days: int,
+    config: BacktestConfig | None = None,
+) -> dict[str, Any]:
+    """Walk-forward scores (account_id, as_of_date, model_name, probability, label) against the oracles.
+
+    Returns ``rows``: per scope (each back-test date, then ``pooled``) the candidates' metrics with
+    bootstrap bounds (:func:`engagement.ml.backtest.backtest_metrics`) and an ``oracle`` and
+    ``now_cast_oracle`` row on the same snapshots; ``champion`` (:func:`choose_champion`); and per scope
+    ``auc_gap`` = path oracle AUC minus the champion's AUC.
+    """
+    config = config or BacktestConfig(horizon_days=horizon_days)
+    metrics = backtest_metrics(backtest_scores, config)
+    if metrics.empty:
+        return {"rows": [], "champion": choose_champion(pd.DataFrame({"scope": [], "model_name": []}))}
+    first = backtest_scores["model_name"].iloc[0]
+    rows = backtest_scores[backtest_scores["model_name"] == first].reset_index(drop=True)
+    oracles = {
+        "oracle": oracle_probability(rows, weekly_truth, horizon_days).to_numpy(),
+        "now_cast_oracle": oracle_probability(
+            rows, weekly_truth, horizon_days, at_prediction_date=True
+        ).to_numpy(),
+    }
+    scopes = [(str(d), (rows["as_of_date"] == d).to_numpy()) for d in sorted(rows["as_of_date"].unique())]
+    scopes.append((POOLED, np.ones(len(rows), dtype=bool)))
+    extra = []
+    for scope, mask in scopes:
+        y = rows.loc[mask, "label"].to_numpy(dtype=float)
+        for name, p in oracles.items():
+            extra.append(
+                {
+                    "scope": scope,
+                    "model_name": name,
+                    "n_rows": int(y.size),
+                    "n_positive": int(y.sum()),
+                    **metric_values(y, p[mask]),
+                }
+            )
+    table = pd.concat([metrics, pd.DataFrame(extra)], ignore_index=True)
+    champion = choose_champion(metrics)
+    gaps = {}
+    for scope, _ in scopes:
+        block = table[table["scope"] == scope].set_index("model_name")
+        if champion["champion"] in block.index:
+            gaps[scope] = float(block.loc["oracle", "roc_auc"] - block.loc[champion["champion"], "roc_auc"])
+    return {"rows": table.to_dict(orient="records"), "champion": champion, "auc_gap": gaps}
+
+
 # --------------------------------------------------------------------------- clustering and tiers
 
 
@@ -257,6 +322,36 @@ def load(duckdb_path: Path, truth_dir: Path) -> dict[str, pd.DataFrame | None]:
     return frames
 
 
+DEFAULT_FEATURES_YAML = Path(__file__).resolve().parents[2] / "python_models" / "churn" / "_churn__models.yml"
+
+
+def load_snapshots(duckdb_path: Path) -> pd.DataFrame | None:
+    """The churn snapshots (``int_account_snapshots_featurized``), or ``None`` when not built."""
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        relation = _find_table(con, "int_account_snapshots_featurized", ("intermediate",))
+        return con.sql(f"select * from {relation}").df() if relation else None
+    finally:
+        con.close()
+
+
+def churn_feature_columns(features_yaml: Path) -> list[str]:
+    """The churn model's ``feature_columns`` from its dbt YAML config."""
+    import yaml
+
+    spec = yaml.safe_load(features_yaml.read_text())
+    model = next(m for m in spec["models"] if m["name"] == "churn_model_outputs")
+    return list(model["config"]["feature_columns"])
+
+
+def run_backtest(
+    snapshots: pd.DataFrame, features: Sequence[str], horizon_days: int, n_dates: int, n_bootstrap: int
+) -> tuple[pd.DataFrame, BacktestConfig]:
+    """Walk-forward scores of every candidate (one thread per fit, deterministic)."""
+    config = BacktestConfig(n_dates=n_dates, horizon_days=horizon_days, n_bootstrap=n_bootstrap)
+    return walk_forward(snapshots, features, ChurnConfig(n_threads=1), config).scores, config
+
+
 def evaluate(frames: dict[str, pd.DataFrame | None], horizon_days: int = 90) -> dict[str, Any]:
     """The whole report as a JSON-friendly dict (sections are skipped when their inputs are missing)."""
     report: dict[str, Any] = {}
@@ -323,8 +418,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--truth", type=Path, required=True, help="the generator's truth folder")
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     parser.add_argument("--horizon-days", type=int, default=90, help="var churn_horizon_days of the build")
+    parser.add_argument(
+        "--backtest",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also run the walk-forward back-test over the last K labelled prediction dates",
+    )
+    parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of the back-test")
+    parser.add_argument(
+        "--features-yaml", type=Path, default=DEFAULT_FEATURES_YAML, help="dbt YAML with the churn features"
+    )
     args = parser.parse_args(argv)
-    report = _clean(evaluate(load(args.duckdb, args.truth), args.horizon_days))
+    frames = load(args.duckdb, args.truth)
+    report = _clean(evaluate(frames, args.horizon_days))
+    if args.backtest:
+        snapshots, weekly = load_snapshots(args.duckdb), frames.get("account_weekly_churn_probability")
+        if snapshots is not None and weekly is not None:
+            features = churn_feature_columns(args.features_yaml)
+            scores, config = run_backtest(
+                snapshots, features, args.horizon_days, args.backtest, args.bootstrap
+            )
+            report["backtest"] = _clean(backtest_evaluation(scores, weekly, args.horizon_days, config))
+            columns = [
+                "scope",
+                "model_name",
+                "n_rows",
+                "n_positive",
+                "roc_auc",
+                "roc_auc_lower",
+                "roc_auc_upper",
+                "pr_auc",
+                "brier",
+                "ece",
+                "lift_top_decile",
+            ]
+            table = pd.DataFrame(report["backtest"]["rows"]).reindex(columns=columns)
+            print("walk-forward back-test (out-of-sample only), per date and pooled, next to the oracles:")
+            print(table.to_string(index=False))
+            choice = report["backtest"]["champion"]
+            print(f"champion: {choice['champion']} - {choice['reason']}")
     if "churn" in report:
         churn = report["churn"]
         print(

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from engagement.evaluate import (
+    backtest_evaluation,
     churn_evaluation,
     cluster_evaluation,
     main,
@@ -90,6 +91,32 @@ def test_churn_evaluation_perfect_model_and_oracle() -> None:
     assert report["label_precision_vs_planted"] == 1.0 and report["label_recall_vs_planted"] == 1.0
     single = churn_evaluation(scores.assign(is_churned_in_horizon=False), truth, events, 90)
     assert math.isnan(single["model_auc"])
+
+
+def test_backtest_evaluation_puts_candidates_next_to_the_oracles() -> None:
+    from engagement.ml.backtest import BacktestConfig
+
+    # two back-test dates, 4 accounts; the oracle ranks perfectly, "good" ranks like it, "naive_rule" inverts
+    truth = weekly(
+        [(a, w, p) for w in range(0, 10) for a, p in (("a", 0.3), ("b", 0.2), ("c", 0.01), ("d", 0.0))]
+    )
+    rows = []
+    for offset in (0, 4):
+        day = D + dt.timedelta(weeks=offset)
+        for account, label, good in (("a", 1, 0.9), ("b", 1, 0.7), ("c", 0, 0.2), ("d", 0, 0.1)):
+            rows.append((account, day, "gradient_boosting_calibrated", good, label))
+            rows.append((account, day, "naive_rule", 1 - good, label))
+    scores = pd.DataFrame(rows, columns=["account_id", "as_of_date", "model_name", "probability", "label"])
+    scores["model_version"] = "v"
+    report = backtest_evaluation(scores, truth, 28, BacktestConfig(horizon_days=28, n_bootstrap=20))
+    table = pd.DataFrame(report["rows"]).set_index(["scope", "model_name"])
+    assert set(table.index.get_level_values(0)) == {str(D), str(D + dt.timedelta(weeks=4)), "pooled"}
+    assert table.loc[("pooled", "oracle"), "roc_auc"] == pytest.approx(1.0)
+    assert table.loc[("pooled", "gradient_boosting_calibrated"), "roc_auc"] == pytest.approx(1.0)
+    assert table.loc[("pooled", "naive_rule"), "roc_auc"] == pytest.approx(0.0)
+    assert table.loc[("pooled", "oracle"), "n_rows"] == 8
+    assert report["champion"]["champion"] == "gradient_boosting_calibrated"
+    assert report["auc_gap"]["pooled"] == pytest.approx(0.0)
 
 
 def test_cluster_and_tier_evaluation() -> None:
