@@ -185,3 +185,16 @@ def test_champion_best_wins_without_overlap():
     assert choice["champion"] == "gradient_boosting_calibrated"
     assert "no simpler candidate's interval overlaps" in choice["reason"]
     assert list(choice["candidates"]) == list(COMPLEXITY_ORDER)
+
+
+def test_champion_of_several_overlapping_simpler_candidates_is_the_better_one():
+    table = _pooled(
+        {
+            "naive_rule": (0.53, 0.46, 0.59),
+            "logistic_regression": (0.607, 0.55, 0.667),
+            "gradient_boosting_calibrated": (0.609, 0.554, 0.662),
+        }
+    )
+    choice = choose_champion(table)
+    assert choice["best"] == "gradient_boosting_calibrated"
+    assert choice["champion"] == "logistic_regression"

@@ -14,8 +14,8 @@ Entry points (pure: DataFrames in, DataFrames/dicts out):
   counts. The bootstrap is paired (the same resampled rows for every candidate) and, pooled, stratified
   by date (each date's rows resampled within the date).
 - :func:`choose_champion`: the best pooled ROC AUC wins unless its interval overlaps the interval of a
-  simpler candidate (order :data:`COMPLEXITY_ORDER`); then the simplest overlapping candidate wins. The
-  choice and the reason in words.
+  simpler candidate (order :data:`COMPLEXITY_ORDER`); then a simpler one wins: of the overlapping simpler
+  candidates the one with the best pooled AUC (ties: the simplest). The choice and the reason in words.
 
 Determinism: rows sorted by (as_of_date, account_id), features rounded to ``config.feature_decimals``
 (as in the build's fit), every estimator and every bootstrap / permutation seeded.
@@ -404,8 +404,8 @@ def choose_champion(
     metrics: pd.DataFrame, complexity_order: Sequence[str] = COMPLEXITY_ORDER, metric: str = "roc_auc"
 ) -> dict[str, object]:
     """The champion on the pooled back-test: best ``metric`` unless its interval overlaps a simpler
-    candidate's interval, then the simplest overlapping candidate. Returns champion, best, reason and
-    the candidates' pooled figures."""
+    candidate's interval, then the best of the overlapping simpler candidates. Returns champion, best,
+    reason and the candidates' pooled figures."""
     pooled = metrics[metrics["scope"] == POOLED].set_index("model_name")
     candidates = [
         name for name in complexity_order if name in pooled.index and not math.isnan(pooled.loc[name, metric])
@@ -426,7 +426,12 @@ def choose_champion(
         if pooled.loc[n, f"{metric}_upper"] >= low and pooled.loc[n, f"{metric}_lower"] <= high
     ]
     if overlapping:
-        champion = overlapping[0]
+        # of the simpler candidates indistinguishable from the best, the one with the best figure (ties:
+        # the simpler): a near-random naive rule whose wide interval touches the best's never beats a
+        # simpler model that is as good as the best
+        champion = max(
+            overlapping, key=lambda name: (pooled.loc[name, metric], -complexity_order.index(name))
+        )
         reason = (
             f"best pooled {metric}: {fmt(best)}; its interval overlaps simpler {fmt(champion)}, "
             f"so the simpler {champion} is champion"
