@@ -46,6 +46,15 @@
             ['duplicate_account_id', duplicate.format('account_id', 'created_at, account_name, domain, '
                 ~ 'industry, employee_count, region, csm_owner')],
         ]},
+        'crm.campaign_touches': {'key': 'touch_id', 'rules': [
+            ['missing_touch_id', blank.format('touch_id')],
+            ['missing_sent_at', 'sent_at is null'],
+            ['missing_member', blank.format('user_id') ~ ' and ' ~ blank.format('account_id')],
+            ['unknown_user', 'not (' ~ blank.format('user_id') ~ ') and trim(user_id) not in (select trim(user_id) from '
+                ~ source('app', 'users') ~ ' where user_id is not null)'],
+            ['duplicate_touch_id', duplicate.format('touch_id', 'sent_at, campaign_id, action, channel, user_id, '
+                ~ 'account_id, is_holdout, opened_at, clicked_at, unsubscribed_at')],
+        ]},
         'billing.customers': {'key': 'customer_id', 'rules': [
             ['missing_customer_id', blank.format('customer_id')],
             ['duplicate_customer_id', duplicate.format('customer_id', 'created_at, email, account_id')],

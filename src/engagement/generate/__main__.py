@@ -92,6 +92,11 @@ def parse_args(argv: list[str] | None = None) -> GeneratorConfig:
         metavar="YYYY-MM-DD",
         help="last day --stop-event fires",
     )
+    parser.add_argument(
+        "--no-campaign-touches",
+        action="store_true",
+        help="omit the optional table crm/campaign_touches (a feed without campaign data)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     args = parser.parse_args(argv)
     try:
@@ -110,6 +115,7 @@ def parse_args(argv: list[str] | None = None) -> GeneratorConfig:
             outage_days=args.outage_days,
             stop_event=args.stop_event,
             stop_after=args.stop_after,
+            campaign_touches=not args.no_campaign_touches,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -26,6 +26,8 @@ MILESTONES: tuple[str, ...] = (
     "first_value_outcome",
 )
 """The activation milestones, in the order a user reaches them."""
+ACTIVATION_MILESTONES = 2
+"""The first this many milestones are the demo's activation requirement (seeds/activation_milestones.csv)."""
 
 FEATURES: dict[str, str] = {
     "workspace": "core",
@@ -63,6 +65,8 @@ class TrackedEvent:
     unlock_stage: int = 2
     weight: float = 1.0
     server_side: bool = False
+    is_self_serve_help: bool = False
+    """The tracking plan's optional ``is_self_serve_help``: help-centre article, in-app guide, docs search."""
 
 
 TRACKING_PLAN: tuple[TrackedEvent, ...] = (
@@ -72,6 +76,7 @@ TRACKING_PLAN: tuple[TrackedEvent, ...] = (
     TrackedEvent("login", None, False, unlock_stage=0, weight=0.35),
     TrackedEvent("page_viewed", None, False, unlock_stage=0, weight=3.0),
     TrackedEvent("notification_clicked", None, False, unlock_stage=0, weight=0.6),
+    TrackedEvent("help_center_searched", None, False, unlock_stage=0, weight=0.25, is_self_serve_help=True),
     # workspace (core): setup, not usage
     TrackedEvent(
         "workspace_configured", "workspace", False, milestone="setup_complete", unlock_stage=1, weight=0.3
@@ -668,7 +673,7 @@ ALT_TRACKING_PLAN: tuple[TrackedEvent, ...] = (
     TrackedEvent("signed_in", None, False, unlock_stage=0, weight=0.4),
     TrackedEvent("screen_viewed", None, False, unlock_stage=0, weight=2.6),
     TrackedEvent("push_opened", None, False, unlock_stage=0, weight=0.8),
-    TrackedEvent("help_article_read", None, False, unlock_stage=0, weight=0.3),
+    TrackedEvent("help_article_read", None, False, unlock_stage=0, weight=0.3, is_self_serve_help=True),
     # locations (core): setup, not usage
     TrackedEvent(
         "location_added", "locations", False, milestone="setup_complete", unlock_stage=1, weight=0.3

@@ -55,6 +55,8 @@ class GeneratorConfig:
     stop_event: str | None = None
     """Feed defect: this tracked event stops firing after ``stop_after``."""
     stop_after: dt.date | None = None
+    campaign_touches: bool = True
+    """False: no ``crm/campaign_touches`` table (the contract's optional table absent)."""
 
     def __post_init__(self) -> None:
         if self.seed < 0:

@@ -19,6 +19,8 @@ from engagement.generate.activity import DayState, build_anonymous_traffic, simu
 from engagement.generate.archetypes import ARCHETYPES
 from engagement.generate.arrays import arrow_take, chars_to_arrow, timestamps, uuid_chars
 from engagement.generate.billing import ACTIVE, CANCELING, TRIALING, BillingBook, WeekDrivers
+from engagement.generate.campaigns import build_touches
+from engagement.generate.campaigns import truth_manifest as campaign_manifest
 from engagement.generate.defects import FeedDefects
 from engagement.generate.dirty import (
     TABLE_CLASSES,
@@ -84,6 +86,7 @@ def tracking_plan_table(product: cat.Product = cat.DEMO) -> pa.Table:
             "is_key_action": [e.is_key_action for e in plan],
             "is_value_outcome": [e.is_value_outcome for e in plan],
             "milestone": [e.milestone for e in plan],
+            "is_self_serve_help": [e.is_self_serve_help for e in plan],
         }
     )
 
@@ -144,6 +147,8 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
         log,
     )
     key_actions = np.zeros((accounts.n, cfg.weeks))
+    active_days = np.zeros((users.n, 7 * cfg.weeks), dtype=bool)
+    """Key action per user and simulated day (the campaign outcomes)."""
     has_acc = users.account >= 0
     health_rng = cfg.rng(C.STREAM_HEALTH, 1)
 
@@ -182,6 +187,7 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
             else:
                 sink.add(event_dirt.inject(result.batch, day, cfg.rng(C.STREAM_DIRTY_DAY, day)))
             active |= result.active_users
+            active_days[:, day] = result.active_users
             key_actions[:, week] += result.account_key_actions
         week_end = cfg.start_us + (week + 1) * 7 * C.US_PER_DAY
         joined = np.bincount(users.account[has_acc & (users.created_us < week_end)], minlength=accounts.n)
@@ -238,6 +244,18 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
         cfg, "support/nps_responses", inject_nps(sup["nps_responses"], rate, drng, log)
     )
 
+    touches = build_touches(
+        cfg,
+        users.user_id,
+        users.account_id_strings(),
+        users.opt_in == 1,
+        active_days,
+        users.signup_day,
+        users.milestone_day[:, : cat.ACTIVATION_MILESTONES].max(axis=1),
+    )
+    if cfg.campaign_touches:
+        counts["crm/campaign_touches"] = write_table(cfg, "crm/campaign_touches", touches.table)
+
     # ------------------------------------------------------------------ planted truth
     truth = cfg.truth
     write_parquet(
@@ -255,6 +273,8 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
     write_parquet(
         pa.Table.from_pylist(true_effects(assignments, users.archetype)), truth / "experiment_effects.parquet"
     )
+    if cfg.campaign_touches:
+        write_parquet(touches.truth, truth / "campaign_lifts.parquet")
     dirty_rows = log.to_arrow()
     write_parquet(dirty_rows, truth / "dirty_rows.parquet")
 
@@ -270,8 +290,9 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
         "billing/invoices",
         "support/tickets",
         "support/nps_responses",
+        "crm/campaign_touches",
     ]
-    counts = {k: counts[k] for k in order}
+    counts = {k: counts[k] for k in order if k in counts}
     manifest = {
         "generator": "engagement.generate",
         "version": __version__,
@@ -301,6 +322,8 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
             "plan_ids": [p.plan_id for p in product.plans],
         },
         "feed_defects": defects.manifest(),
+        "campaign_touches": campaign_manifest(touches) if cfg.campaign_touches else None,
+        "self_serve_help_events": [e.event_name for e in product.tracking_plan if e.is_self_serve_help],
         "archetypes": list(ARCHETYPES),
         "experiment_effect_definitions": EFFECT_DEFINITIONS,
         "churn_model": {

@@ -52,6 +52,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("is_key_action", pa.bool_()),
             ("is_value_outcome", pa.bool_()),
             ("milestone", STRING),
+            ("is_self_serve_help", pa.bool_()),
         ]
     ),
     "app/experiment_assignments": pa.schema(
@@ -60,6 +61,21 @@ CONTRACT: dict[str, pa.Schema] = {
             ("user_id", STRING),
             ("variant", STRING),
             ("assigned_at", TIMESTAMP),
+        ]
+    ),
+    "crm/campaign_touches": pa.schema(
+        [
+            ("touch_id", STRING),
+            ("campaign_id", STRING),
+            ("action", STRING),
+            ("channel", STRING),
+            ("user_id", STRING),
+            ("account_id", STRING),
+            ("is_holdout", pa.bool_()),
+            ("sent_at", TIMESTAMP),
+            ("opened_at", TIMESTAMP),
+            ("clicked_at", TIMESTAMP),
+            ("unsubscribed_at", TIMESTAMP),
         ]
     ),
     "crm/accounts": pa.schema(

@@ -280,6 +280,32 @@ def experiments_reading(readout: pd.DataFrame) -> str:
     return "; ".join(findings) + f" (95% intervals; significant after false-discovery control).{caveat}"
 
 
+def campaigns_reading(readout: pd.DataFrame) -> str:
+    """readout: campaign_readout rows (status ok) with p-values, adjusted decisions and audiences."""
+    if readout.empty:
+        return "The feed has no campaign data (crm/campaign_touches is absent or empty)."
+    tested = readout[readout["p_value"].notna()]
+    raw = int(tested["is_lift_significant"].astype(bool).sum())
+    adjusted = tested[tested["is_lift_significant_adjusted"].astype(bool)]
+    head = (
+        f"Of {len(tested)} comparisons (action x channel x segment x outcome), {raw} are significant "
+        f"unadjusted and {len(adjusted)} after the false-discovery adjustment"
+    )
+    recommended = adjusted[adjusted["is_recommended"].astype(bool) & (adjusted["segment"] != "all")]
+    if recommended.empty:
+        return head + "; no action is recommended for any segment."
+    best = recommended.sort_values(
+        ["lift", "action", "channel", "segment"], ascending=[False, True, True, True]
+    )
+    top = best.iloc[0]
+    return (
+        f"{head}. Strongest: {top['action']} by {top['channel']} for {label(top['segment'])} moves "
+        f"{top['outcome']} by {points(float(top['lift']))} [{points(float(top['lift_ci_lower']))}, "
+        f"{points(float(top['lift_ci_upper']))}], reachable now: {int(top['eligible_members_now']):,} users "
+        f"(consent and unsubscribes respected)."
+    )
+
+
 def ltv_reading(ltv: pd.DataFrame, curves: pd.DataFrame, min_months: int = 30, min_accounts: int = 5) -> str:
     """ltv: segment_ltv rows of one segment type; curves: revenue_retention_by_segment rows of that type.
 

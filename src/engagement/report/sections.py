@@ -599,6 +599,56 @@ def _experiments(marts: Marts, context: Context, section: Section) -> None:
     )
 
 
+def _campaigns(marts: Marts, context: Context, section: Section) -> None:
+    readout = marts.df(
+        "select * from marts.campaign_readout where campaign_data_status = 'ok' "
+        "order by action, channel, segment, outcome"
+    )
+    section.notes.append(readings.campaigns_reading(readout))
+    if readout.empty:
+        return
+    rows = []
+    shown = readout[(readout["segment"] != "all") & readout["p_value"].notna()]
+    for _, row in shown.iterrows():
+        adjusted = bool(row["is_lift_significant_adjusted"])
+        rows.append(
+            [
+                Cell(str(row["action"])),
+                Cell(str(row["channel"])),
+                Cell(label(str(row["segment"]))),
+                Cell(str(row["outcome"])),
+                Cell(f"{int(row['sent_touches']):,} / {int(row['holdout_touches']):,}", "num"),
+                Cell(pct(float(row["open_rate"]), 0) if pd.notna(row["open_rate"]) else "n/a", "num"),
+                Cell(_versus(row["contacted_rate"], row["holdout_rate"]), "num"),
+                Cell(
+                    f"{points(float(row['lift']))} [{points(float(row['lift_ci_lower']))}, "
+                    f"{points(float(row['lift_ci_upper']))}]",
+                    "num status on_target" if adjusted and row["lift"] > 0 else "num",
+                ),
+                Cell(f"{float(row['p_value_adjusted']):.3f}", "num"),
+                Cell(f"{int(row['eligible_members_now']):,}" if bool(row["is_recommended"]) else "-", "num"),
+            ]
+        )
+    section.tables.append(
+        Table(
+            "Campaign readout (contacted vs holdout, by segment at send)",
+            [
+                "action",
+                "channel",
+                "segment",
+                "outcome",
+                "sent / holdout",
+                "open rate",
+                "contacted vs holdout",
+                "lift [95%]",
+                "adjusted p",
+                "recommended: reachable now",
+            ],
+            rows,
+        )
+    )
+
+
 def _versus(treatment: object, control: object) -> str:
     """``treatment vs control`` rates, n/a where a rate is missing."""
 
@@ -744,6 +794,16 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Treatment minus control on activation and 4-week retention, with 95% intervals.",
         ("marts.experiment_readout",),
         _experiments,
+    ),
+    SectionSpec(
+        "campaigns",
+        "Campaign loop: which actions work for which segment",
+        "Lifecycle campaign touches (crm/campaign_touches) against their holdouts, per playbook action, "
+        "channel and lifecycle segment at send: re-engagement, activation and 28-day retention lifts with "
+        "95% intervals, p-values adjusted over the whole readout (var multiple_comparison_method), and the "
+        "users a recommended action may reach now (consent and unsubscribes respected; campaign_readout).",
+        ("marts.campaign_readout",),
+        _campaigns,
     ),
     SectionSpec(
         "ltv",
