@@ -33,6 +33,11 @@ NEVER = np.iinfo(np.int32).max
 
 START_TRIAL, START_FREE, START_PAID = range(3)
 
+FUNNEL_DROPOFF_MILESTONE = "integration_connected"
+"""Planted funnel drop-off: the onboarding step users of accounts that start on the free plan drop at."""
+FUNNEL_DROPOFF_FACTOR = 0.3
+"""Their conversion into that step (given the step before) is this share of their archetype's."""
+
 
 @dataclass
 class Accounts:
@@ -362,8 +367,22 @@ def _emails(accounts: Accounts, account: np.ndarray, rng: np.random.Generator) -
     return to_object(pc.binary_join_element_wise(local, pa.array(dom, type=pa.string()), "@"))
 
 
-def schedule_milestones(users: Users, treated: np.ndarray, rng: np.random.Generator) -> None:
-    """Draw how far each user gets in the activation funnel and on which day (in order)."""
+def funnel_dropoff_users(users: Users, accounts: Accounts) -> np.ndarray:
+    """Mask of the users the planted funnel drop-off applies to: their account starts on the free plan."""
+    has_account = users.account >= 0
+    mode = accounts.start_mode[np.maximum(users.account, 0)]
+    return has_account & (mode == START_FREE)
+
+
+def schedule_milestones(
+    users: Users, accounts: Accounts, treated: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Draw how far each user gets in the activation funnel and on which day (in order).
+
+    Planted drop-off: users of accounts that start on the free plan convert into
+    ``FUNNEL_DROPOFF_MILESTONE`` at ``FUNNEL_DROPOFF_FACTOR`` of their archetype's rate (scaling the reach of
+    that step and every later one keeps the other steps' conversions unchanged).
+    """
     n = users.n
     reach = np.array([p.milestone_reach for p in PROFILES])[users.archetype]
     gaps = np.array([p.milestone_gap_days for p in PROFILES])[users.archetype]
@@ -371,6 +390,8 @@ def schedule_milestones(users: Users, treated: np.ndarray, rng: np.random.Genera
         1.0, reach[treated, 1:] + EXPERIMENTS[ACTIVATION_EXPERIMENT].activation_delta
     )
     gaps[treated] *= TREATMENT_SPEEDUP
+    step_idx = cat.MILESTONES.index(FUNNEL_DROPOFF_MILESTONE)
+    reach[funnel_dropoff_users(users, accounts), step_idx:] *= FUNNEL_DROPOFF_FACTOR
     u = rng.random((n, 1))
     reached = (u < reach).sum(axis=1)
     step = np.floor(rng.exponential(1.0, size=(n, 4)) * gaps).astype(np.int32)

@@ -45,7 +45,16 @@ from engagement.generate.experiments import (
     true_effects,
 )
 from engagement.generate.health import CHURN, HealthModel
-from engagement.generate.population import Accounts, Users, build_accounts, build_users, schedule_milestones
+from engagement.generate.population import (
+    FUNNEL_DROPOFF_FACTOR,
+    FUNNEL_DROPOFF_MILESTONE,
+    Accounts,
+    Users,
+    build_accounts,
+    build_users,
+    funnel_dropoff_users,
+    schedule_milestones,
+)
 from engagement.generate.support import SupportDesk
 from engagement.generate.writer import EventSink, prepare_output, write_parquet, write_table
 
@@ -125,7 +134,7 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
     accounts = build_accounts(cfg, pop_rng)
     users = build_users(cfg, accounts, pop_rng)
     assignments = assign(cfg, users.created_us, users.account >= 0, pop_rng)
-    schedule_milestones(users, assignments.treated_users(ACTIVATION_EXPERIMENT, users.n), pop_rng)
+    schedule_milestones(users, accounts, assignments.treated_users(ACTIVATION_EXPERIMENT, users.n), pop_rng)
     digest_treated = assignments.treated_users(RETENTION_EXPERIMENT, users.n)
     digest_at = assignments.assigned_at(RETENTION_EXPERIMENT, users.n)
     anon = build_anonymous_traffic(cfg, users, pop_rng)
@@ -322,6 +331,16 @@ def generate(cfg: C.GeneratorConfig) -> Summary:
             "plan_ids": [p.plan_id for p in product.plans],
         },
         "feed_defects": defects.manifest(),
+        "funnel_dropoff": {
+            "description": "users of accounts that start on the free plan convert into this milestone "
+            "(given the one before) at conversion_factor of their archetype's rate; the plan tier in their "
+            "signup week is free",
+            "group_type": "plan_tier",
+            "group_value": "free",
+            "milestone": FUNNEL_DROPOFF_MILESTONE,
+            "conversion_factor": FUNNEL_DROPOFF_FACTOR,
+            "users": int(funnel_dropoff_users(users, accounts).sum()),
+        },
         "campaign_touches": campaign_manifest(touches) if cfg.campaign_touches else None,
         "self_serve_help_events": [e.event_name for e in product.tracking_plan if e.is_self_serve_help],
         "archetypes": list(ARCHETYPES),

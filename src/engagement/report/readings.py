@@ -348,3 +348,59 @@ def ltv_reading(ltv: pd.DataFrame, curves: pd.DataFrame, min_months: int = 30, m
                 f"{pct(float(at[worst['segment']]))} of their starting MRR"
             )
     return text + "."
+
+
+def drift_reading(alerts: pd.DataFrame, as_of_week: object) -> str:
+    """alerts: segment_size_alerts rows of the as-of week (any grain); names collapses first."""
+    if alerts.empty:
+        return f"No segment's size moved past the governed drift thresholds in the week of {as_of_week}."
+    ordered = alerts.assign(rank=(~alerts["is_collapse"].astype(bool)).astype(int)).sort_values(
+        ["rank", "grain", "segment_type", "segment"], kind="stable"
+    )
+    top = ordered.iloc[0]
+    collapses = int(alerts["is_collapse"].astype(bool).sum())
+    text = (
+        f"{len(alerts)} segment-size alert(s) in the week of {as_of_week}, {collapses} of them collapse(s). "
+        f"{label(top['segment'])} ({top['grain']} grain) holds {pct(float(top['share_rate']), 1)} of members"
+    )
+    if pd.notna(top["baseline_share_rate"]):
+        text += f" against a baseline of {pct(float(top['baseline_share_rate']), 1)}"
+    if bool(top["is_collapse"]):
+        text += ": likely a tracking or definition problem, not behaviour"
+    return text + "."
+
+
+def funnel_reading(dropoff: pd.DataFrame) -> str:
+    """dropoff: onboarding_funnel_dropoff rows flagged is_largest_gap; names the largest negative gap."""
+    gaps = dropoff[dropoff["conversion_gap"].notna()].sort_values(
+        ["conversion_gap", "group_type", "group_value"], kind="stable"
+    )
+    if gaps.empty:
+        return "No group is large enough to compare its onboarding drop-off with the rest."
+    worst = gaps.iloc[0]
+    return (
+        f"The sharpest group-specific drop-off: {label(worst['group_type'])} {label(worst['group_value'])} "
+        f"converts into {label(worst['step'])} at {pct(float(worst['step_conversion_rate']))} vs "
+        f"{pct(float(worst['rest_step_conversion_rate']))} for the rest "
+        f"({points(float(worst['conversion_gap']))}, z {float(worst['conversion_gap_z_score']):.1f}, "
+        f"{int(worst['previous_step_users']):,} users at the step before)."
+    )
+
+
+def rubric_reading(rubric: pd.DataFrame) -> str:
+    """rubric: segment_scoring_rubric rows of one segment type with a score_rank."""
+    ranked = rubric[rubric["score_rank"].notna()].sort_values("score_rank", kind="stable")
+    if ranked.empty:
+        return "No segment is large enough to score."
+    top = ranked.iloc[0]
+    text = (
+        f"{label(top['segment'])} scores highest ({float(top['composite_score']):.2f}): "
+        f"{int(top['members']):,} users ({pct(float(top['member_share_rate']), 1)}), "
+        f"{pct(float(top['mrr_share_rate'] or 0), 1)} of MRR"
+    )
+    if pd.notna(top["retention_lift"]):
+        text += f", retention {points(float(top['retention_lift']))} vs all members"
+    if len(ranked) > 1:
+        last = ranked.iloc[-1]
+        text += f"; {label(last['segment'])} lowest ({float(last['composite_score']):.2f})"
+    return text + "."

@@ -736,6 +736,153 @@ def _ltv(marts: Marts, context: Context, section: Section) -> None:
     )
 
 
+def _drift(marts: Marts, context: Context, section: Section) -> None:
+    alerts = marts.df(
+        "select * from marts.segment_size_alerts where is_current_week order by grain, segment_type, segment"
+    )
+    section.notes.append(readings.drift_reading(alerts, context.as_of_week))
+    history = marts.df(
+        "select week_start, alert_type, count(*) as alerts from marts.segment_size_alerts "
+        "group by 1, 2 order by 1 desc, 2 limit 24"
+    )
+    def share(value: object) -> str:
+        return pct(float(value), 1) if pd.notna(value) else "n/a"
+
+    rows = [
+        [
+            Cell(row["grain"]),
+            Cell(label(row["segment_type"])),
+            Cell(label(row["segment"])),
+            Cell(label(row["alert_type"]), "bad" if bool(row["is_collapse"]) else ""),
+            Cell(pct(float(row["share_rate"]), 1), "num"),
+            Cell(share(row["baseline_share_rate"]), "num"),
+            Cell(str(row["alert_reason"])),
+        ]
+        for _, row in alerts.iterrows()
+    ]
+    section.tables.append(
+        Table(
+            f"Alerts of the week of {context.as_of_week}",
+            ["grain", "segment type", "segment", "alert", "share", "baseline", "reason"],
+            rows,
+        )
+    )
+    section.tables.append(
+        Table(
+            "Alerts per week (latest weeks)",
+            ["week", "alert", "alerts"],
+            [
+                [
+                    Cell(str(row["week_start"])),
+                    Cell(label(row["alert_type"])),
+                    Cell(f"{int(row['alerts'])}", "num"),
+                ]
+                for _, row in history.iterrows()
+            ],
+            compact=True,
+        )
+    )
+
+
+def _funnel(marts: Marts, context: Context, section: Section) -> None:
+    dropoff = marts.df("select * from marts.onboarding_funnel_dropoff where is_largest_gap")
+    section.notes.append(readings.funnel_reading(dropoff))
+    funnel = marts.df(
+        "select * from marts.onboarding_funnel where group_type = 'engagement_tier' and signup_week = ("
+        "  select max(signup_week) from marts.onboarding_funnel"
+        "  where group_type = 'all' and step_order = 0 and cohort_users >= 10"
+        "  and signup_week <= ?) order by group_value, step_order",
+        [context.last_complete_week],
+    )
+    def share(value: object) -> str:
+        return pct(float(value)) if pd.notna(value) else ""
+
+    rows = [
+        [
+            Cell(label(row["group_value"])),
+            Cell(label(row["step"])),
+            Cell(f"{int(row['reached_users']):,}", "num"),
+            Cell(share(row["step_conversion_rate"]), "num"),
+            Cell(
+                f"{float(row['median_days_from_previous_step']):.1f}"
+                if pd.notna(row["median_days_from_previous_step"])
+                else "",
+                "num",
+            ),
+        ]
+        for _, row in funnel.iterrows()
+    ]
+    cohort = str(funnel["signup_week"].iloc[0]) if not funnel.empty else "n/a"
+    section.tables.append(
+        Table(
+            f"Onboarding funnel by engagement tier, signup cohort of {cohort}",
+            ["tier", "step", "reached", "from previous step", "median days from previous"],
+            rows,
+        )
+    )
+    section.tables.append(
+        Table(
+            "Where each group's drop-off differs most from the rest (all cohorts)",
+            ["group", "step", "conversion", "rest", "gap", "z"],
+            [
+                [
+                    Cell(f"{label(row['group_type'])}: {label(row['group_value'])}"),
+                    Cell(label(row["step"])),
+                    Cell(pct(float(row["step_conversion_rate"])), "num"),
+                    Cell(pct(float(row["rest_step_conversion_rate"])), "num"),
+                    Cell(points(float(row["conversion_gap"])), "num"),
+                    Cell(
+                        f"{float(row['conversion_gap_z_score']):.1f}"
+                        if pd.notna(row["conversion_gap_z_score"])
+                        else "",
+                        "num",
+                    ),
+                ]
+                for _, row in dropoff.sort_values(["conversion_gap", "group_type", "group_value"]).iterrows()
+            ],
+        )
+    )
+
+
+def _rubric(marts: Marts, context: Context, section: Section) -> None:
+    rubric = marts.df(
+        "select * from marts.segment_scoring_rubric order by segment_type, score_rank nulls last, segment"
+    )
+    section.notes.append(readings.rubric_reading(rubric[rubric["segment_type"] == "lifecycle_x_tier"]))
+
+    def share(value: object) -> str:
+        return pct(float(value), 1) if pd.notna(value) else "n/a"
+
+    def interval(row: pd.Series, name: str) -> str:
+        rate, lower, upper = row[f"{name}_rate"], row[f"{name}_rate_lower"], row[f"{name}_rate_upper"]
+        return f"{share(rate)} [{share(lower)}, {share(upper)}]" if pd.notna(rate) else "n/a"
+
+    rows = [
+        [
+            Cell(str(int(row["score_rank"])) if pd.notna(row["score_rank"]) else "", "num"),
+            Cell(label(row["segment_type"])),
+            Cell(label(row["segment"])),
+            Cell(f"{float(row['composite_score']):.2f}" if pd.notna(row["composite_score"]) else "", "num"),
+            Cell(f"{int(row['members']):,} ({share(row['member_share_rate'])})", "num"),
+            Cell(f"{int(row['accounts']):,}", "num"),
+            Cell(interval(row, "retention"), "num"),
+            Cell(interval(row, "expansion"), "num"),
+            Cell(share(row["mrr_share_rate"]), "num"),
+            Cell(f"${float(row['arpa_usd']):,.0f}" if pd.notna(row["arpa_usd"]) else "n/a", "num"),
+            Cell(share(row["nrr_over_horizon"]), "num"),
+        ]
+        for _, row in rubric.iterrows()
+    ]
+    section.tables.append(
+        Table(
+            "Segments ranked by the composite score (seed segment_rubric_weights)",
+            ["rank", "type", "segment", "score", "members", "accounts", "retention [95%]", "expansion [95%]",
+             "MRR share", "ARPA", "NRR"],
+            rows,
+        )
+    )
+
+
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "segments",
@@ -814,6 +961,34 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "revenue_retention_by_segment).",
         ("marts.segment_ltv", "marts.revenue_retention_by_segment"),
         _ltv,
+    ),
+    SectionSpec(
+        "drift",
+        "Segment-size drift alerts",
+        "Each segment's share of members this week against its trailing baseline (seed decision_settings): "
+        "growth or shrinkage past the governed share change or z-score, and collapses - a segment that "
+        "empties or swallows most members, usually a tracking or definition problem (segment_size_alerts).",
+        ("marts.segment_size_alerts",),
+        _drift,
+    ),
+    SectionSpec(
+        "funnel",
+        "Onboarding funnel by segment",
+        "Signup, then the milestones in their governed order (seed activation_milestones): how many reach "
+        "each step, conversion from the step before, median days between steps, and where each segment, "
+        "tier, cluster or plan drops off differently from the rest (marts onboarding_funnel, "
+        "onboarding_funnel_dropoff).",
+        ("marts.onboarding_funnel", "marts.onboarding_funnel_dropoff"),
+        _funnel,
+    ),
+    SectionSpec(
+        "rubric",
+        "Segment scoring rubric",
+        "Which segments deserve investment: reach, relevance (retention and expansion against all members, "
+        "Wilson 95% intervals), monetization (MRR share, ARPA, NRR) and a composite of percentile ranks with "
+        "the governed weights of seed segment_rubric_weights (segment_scoring_rubric).",
+        ("marts.segment_scoring_rubric",),
+        _rubric,
     ),
 )
 

@@ -1,0 +1,144 @@
+"""Decision marts (issue 13, items 1-3): segment-size drift alerts, onboarding funnels by segment, the
+segment scoring rubric - on the shared demo build, and one small alt-product build whose required
+milestone setup_complete never fires (a tracking gap: segments must collapse and the alert must say so).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import DbtProject, generate, make_project
+
+
+def _manifest(project: DbtProject) -> dict:
+    return json.loads((project.work / "truth" / "manifest.json").read_text())
+
+
+# --- onboarding funnel ------------------------------------------------------------------------------
+
+
+def test_funnel_finds_the_planted_dropoff_step(demo_build):
+    planted = _manifest(demo_build)["funnel_dropoff"]
+    rows = demo_build.query(
+        "select step, conversion_gap, step_conversion_rate, rest_step_conversion_rate "
+        "from marts.onboarding_funnel_dropoff "
+        f"where group_type = '{planted['group_type']}' and group_value = '{planted['group_value']}' "
+        "and is_largest_gap"
+    )
+    assert len(rows) == 1, rows
+    step, gap, rate, rest = rows[0]
+    assert step == planted["milestone"]
+    assert gap < 0
+    # planted: the group converts at conversion_factor of its archetypes' rate; the rest is unaffected
+    assert rate < rest * (planted["conversion_factor"] + 1) / 2
+
+
+def test_funnel_steps_follow_the_governed_order_and_reconcile(demo_build):
+    users = demo_build.scalar("select count(*) from marts.dim_users")
+    for group_type in ("all", "lifecycle_segment", "engagement_tier", "cluster_archetype", "plan_tier"):
+        signups = demo_build.scalar(
+            f"select sum(cohort_users) from marts.onboarding_funnel where group_type = '{group_type}' "
+            "and step_order = 0"
+        )
+        assert signups == users, group_type
+    order = demo_build.query(
+        "select step from marts.onboarding_funnel where group_type = 'all' group by step, step_order "
+        "order by step_order"
+    )
+    milestones = demo_build.query(
+        "select milestone from seeds.activation_milestones order by milestone_order"
+    )
+    assert [r[0] for r in order] == ["signup"] + [r[0] for r in milestones]
+    growing = demo_build.scalar(
+        "select count(*) from marts.onboarding_funnel "
+        "where reached_users > coalesce(previous_step_users, 1e18)"
+    )
+    assert growing == 0
+
+
+# --- segment-size drift -----------------------------------------------------------------------------
+
+
+def test_drift_alerts_quote_their_reason_and_warn_in_the_build(demo_build):
+    missing = demo_build.scalar(
+        "select count(*) from marts.segment_size_alerts where alert_reason is null or alert_reason = ''"
+    )
+    assert missing == 0
+    # a segment's members always sum to its grain's members
+    unbalanced = demo_build.scalar(
+        "select count(*) from (select grain, week_start, segment_type, sum(members) as m, "
+        "max(grain_members) as g from marts.segment_size_drift group by all) where m != g"
+    )
+    assert unbalanced == 0
+    current = demo_build.scalar("select count(*) from marts.segment_size_alerts where is_current_week")
+    printed = [line for line in demo_build.build_output.splitlines() if "Segment-size alert (" in line]
+    assert len(printed) == current
+
+
+# --- scoring rubric -----------------------------------------------------------------------------------
+
+
+def test_rubric_ranks_every_scored_segment_with_intervals(demo_build):
+    for segment_type in ("lifecycle_x_tier", "cluster"):
+        ranks = [
+            r[0]
+            for r in demo_build.query(
+                "select score_rank from marts.segment_scoring_rubric "
+                f"where segment_type = '{segment_type}' and score_rank is not null order by score_rank"
+            )
+        ]
+        assert ranks == list(range(1, len(ranks) + 1)), segment_type
+        assert ranks, segment_type
+    outside = demo_build.scalar(
+        "select count(*) from marts.segment_scoring_rubric where retention_rate is not null and not "
+        "(retention_rate_lower <= retention_rate and retention_rate <= retention_rate_upper)"
+    )
+    assert outside == 0
+    # lifecycle x tier partitions the members: their retention pooled is the all-member baseline
+    pooled, baseline = demo_build.query(
+        "select sum(retention_rate * cohort_members) / sum(cohort_members), max(baseline_retention_rate) "
+        "from marts.segment_scoring_rubric where segment_type = 'lifecycle_x_tier' and cohort_members > 0"
+    )[0]
+    assert pooled == pytest.approx(baseline, rel=1e-9)
+    members, users = demo_build.query(
+        "select (select sum(members) from marts.segment_scoring_rubric "
+        "where segment_type = 'lifecycle_x_tier'), "
+        "(select count(*) from marts.segment_membership where grain = 'user' and is_current_week)"
+    )[0]
+    assert members == users
+
+
+# --- a tracking gap on another product ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def silent_alt(tmp_path_factory) -> DbtProject:
+    """The alt product (other event names) with setup_complete never tracked, built once."""
+    work = tmp_path_factory.mktemp("decisions_alt")
+    generate(
+        work / "raw",
+        work / "truth",
+        scale=0.15,
+        seed=13,
+        extra=("--product", "alt", "--silent-milestone", "setup_complete"),
+    )
+    project = make_project(work, work / "raw")
+    project.build_output = project.dbt("build", check=False).stdout
+    return project
+
+
+def test_a_silent_required_milestone_raises_a_collapse_alert_naming_tracking(silent_alt):
+    rows = silent_alt.query(
+        "select grain, segment, alert_type, alert_reason from marts.segment_size_alerts "
+        "where is_current_week and segment_type = 'lifecycle_segment' and alert_type = 'collapse_swallowed'"
+    )
+    assert {r[1] for r in rows} == {"not_activated"}, rows
+    assert all("tracking or definition problem" in r[3] for r in rows)
+    printed = [line for line in silent_alt.build_output.splitlines() if "Segment-size alert (" in line]
+    assert any("not_activated holds" in line for line in printed), silent_alt.build_output[-3000:]
+    # the funnel shows where the journey breaks: nobody is past signup
+    past_signup = silent_alt.scalar(
+        "select sum(reached_users) from marts.onboarding_funnel where group_type = 'all' and step_order > 0"
+    )
+    assert past_signup == 0
