@@ -17,6 +17,7 @@ row order nor thread counts change a decision.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -113,3 +114,27 @@ def test_day_by_day_incremental_equals_full_refresh_and_reruns_change_nothing(fe
             assert table in refreshed.tables
             assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
     assert len(refreshed.tables) >= 50
+
+    # every incremental model of the manifest was compared (a new one cannot escape the comparison)
+    manifest = json.loads((daily.work / "target" / "manifest.json").read_text())
+    incremental_models = {
+        f"{node['schema']}.{node['alias']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    }
+    expected = {"intermediate.int_user_event_days_counted", "intermediate.int_user_days_active"}
+    assert expected <= incremental_models, incremental_models
+    assert incremental_models <= set(refreshed.tables), incremental_models - set(refreshed.tables)
+
+    # proof the comparison can fail: an incremental table that missed the last run's rows (a broken
+    # high-water mark would leave exactly these stale) is reported as differing
+    broken = work / "broken.duckdb"
+    shutil.copy(incremental, broken)
+    with duckdb.connect(str(broken)) as con:
+        stale = con.execute(
+            "delete from intermediate.int_user_days_active where processed_at = "
+            "(select max(processed_at) from intermediate.int_user_days_active)"
+        ).fetchone()[0]
+    assert stale > 0
+    caught = compare_warehouses(broken, daily.db_path)
+    assert "intermediate.int_user_days_active" in {d.table for d in caught.differing}, caught.summary()

@@ -18,7 +18,9 @@
     high-water mark minus var('event_lookback_days'), and those of anonymous ids first identified in
     that window, from all their events; so it equals a full refresh.
     Rules: an identified event dated before its user's signup is dated at the signup (client clock);
-    events received after the as-of date are ignored; with var('event_retention_days') set, detail older
+    events received after the as-of date are ignored;
+    processed_at is the run that last wrote the row (the high-water mark of int_user_days_active:
+    whatever this model rewrites, late, stitched or recounted, is picked up downstream); with var('event_retention_days') set, detail older
     than that many days before the as-of date is dropped. -#}
 
 with
@@ -149,6 +151,7 @@ counted as (
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         max(received_at) as max_received_at,
+        {{ run_processed_at() }} as processed_at,
     from sessionized
     group by
         user_id,
