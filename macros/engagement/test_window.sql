@@ -4,7 +4,8 @@
         daily selector, all otherwise (weekly and full runs, plain `dbt build`, `dbt test`). -#}
     {%- set mode = var('test_window', 'auto') -%}
     {%- if mode == 'auto' -%}
-        {{ return(invocation_args_dict.get('selector') == 'daily') }}
+        {%- set args = invocation_args_dict -%}
+        {{ return(args.get('selector') == 'daily' or '--selector daily' in args.get('invocation_command', '')) }}
     {%- endif -%}
     {{ return(mode == 'touched') }}
 {%- endmacro %}
