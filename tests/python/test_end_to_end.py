@@ -171,3 +171,64 @@ def test_campaign_readout_adjusts_and_respects_consent(demo_build):
         "select user_id from marts.campaign_touch_outcomes where channel = 'email' and is_unsubscribed))"
     )
     assert offenders == 0
+
+
+def test_onboarding_help_reliance_matches_independent_counts(demo_build):
+    """onboarding_help_reliance (user grain, segment all) against counts made here from other models."""
+    import json
+
+    flagged = demo_build.query(
+        "select event_name from staging.stg_app__tracking_plan where is_self_serve_help"
+    )
+    manifest = json.loads((demo_build.work / "truth" / "manifest.json").read_text())
+    assert flagged and sorted(name for (name,) in flagged) == sorted(manifest["self_serve_help_events"])
+    mart = dict(
+        demo_build.query(
+            "select help_reliance, members from marts.onboarding_help_reliance "
+            "where grain = 'user' and segment_type = 'all' and support_channel = 'all'"
+        )
+    )
+    # users with a self-serve help event before the end of their onboarding, from the event days
+    helped = demo_build.scalar(
+        "select count(distinct onboarding.user_id) "
+        "from intermediate.int_users_onboarding_help_counted as onboarding "
+        "inner join intermediate.int_user_event_days_counted as days on onboarding.user_id = days.user_id "
+        "inner join staging.stg_app__tracking_plan as plan on days.event_name = plan.event_name "
+        "where plan.is_self_serve_help and days.first_event_at < onboarding.onboarding_ends_at"
+    )
+    assert helped > 0
+    assert mart.get("self_serve_only", 0) + mart.get("both", 0) == helped
+    # users with a ticket opened from signup until activation or the end of the activation window
+    window = demo_build.scalar("select milestone_window_days from seeds.segment_thresholds")
+    ticketed = demo_build.scalar(
+        "select count(distinct tickets.user_id) from intermediate.int_tickets_resolved as tickets "
+        "inner join intermediate.int_user_milestones_reached as users on tickets.user_id = users.user_id "
+        "cross join intermediate.int_build_context as context "
+        "where tickets.created_at >= users.signed_up_at "
+        "and tickets.created_at < least(context.as_of_cutoff_at, "
+        f"case when users.activated_at < users.signed_up_at + interval {int(window)} day "
+        f"then users.activated_at else users.signed_up_at + interval {int(window)} day end)"
+    )
+    assert mart.get("live_support_only", 0) + mart.get("both", 0) == ticketed
+    # activation within the window among users whose window ended, straight from the milestones
+    observed, activated = demo_build.query(
+        "select count(*), sum(case when users.activated_at < users.signed_up_at + interval "
+        f"{int(window)} day then 1 else 0 end) from intermediate.int_user_milestones_reached as users "
+        f"cross join intermediate.int_build_context as context "
+        f"where users.signed_up_at + interval {int(window)} day <= context.as_of_cutoff_at"
+    )[0]
+    row = demo_build.query(
+        "select activation_observed_members, activated_members, activation_rate_ci_lower, activation_rate, "
+        "activation_rate_ci_upper from marts.onboarding_help_reliance where grain = 'user' "
+        "and segment_type = 'all' and help_reliance = 'all' and support_channel = 'all'"
+    )[0]
+    assert row[:2] == (observed, activated)
+    assert row[2] <= row[3] <= row[4]
+    # every reliance group of a segment adds up to the segment's members, at both grains
+    unbalanced = demo_build.scalar(
+        "select count(*) from (select grain, segment_type, segment, "
+        "sum(case when help_reliance = 'all' then members else 0 end) as total, "
+        "sum(case when help_reliance <> 'all' then members else 0 end) as parts "
+        "from marts.onboarding_help_reliance where support_channel = 'all' group by all) where total <> parts"
+    )
+    assert unbalanced == 0

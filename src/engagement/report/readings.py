@@ -404,3 +404,48 @@ def rubric_reading(rubric: pd.DataFrame) -> str:
         last = ranked.iloc[-1]
         text += f"; {label(last['segment'])} lowest ({float(last['composite_score']):.2f})"
     return text + "."
+
+
+def help_reliance_reading(groups: pd.DataFrame, channels: pd.DataFrame) -> str:
+    """groups: onboarding_help_reliance rows of segment 'all' and support_channel 'all' (both grains);
+    channels: the user rows of help_reliance 'all' per first-ticket channel."""
+    users = groups[groups["grain"] == "user"].set_index("help_reliance") if not groups.empty else groups
+    if users.empty or "all" not in users.index:
+        return "No user has signed up yet: no onboarding to read."
+    total = users.loc["all"]
+    parts = []
+    helped = users[(users.index != "all") & ~users["is_small_group"].astype(bool)]
+    if int(total["self_serve_help_events"]) == 0:
+        parts.append(
+            "No self-serve help event before activation (the tracking plan flags none, or nobody used one)"
+        )
+    for name in ("self_serve_only", "live_support_only", "both", "neither"):
+        if name in helped.index and pd.notna(helped.loc[name, "activation_rate"]):
+            row = helped.loc[name]
+            parts.append(
+                f"{label(name)}: {int(row['members']):,} users ({pct(float(row['member_share']), 1)}) "
+                f"activate at {pct(float(row['activation_rate']), 1)} "
+                f"({points(float(row['activation_rate_vs_all']))} vs all)"
+                + (
+                    f", median {float(row['median_days_to_activation']):.2f} days"
+                    if pd.notna(row["median_days_to_activation"])
+                    else ""
+                )
+            )
+    text = "; ".join(parts) if parts else "Every help group is too small to read"
+    overall = (
+        f". Overall {pct(float(total['activation_rate']), 1)} of "
+        f"{int(total['activation_observed_members']):,} users activate within the window; "
+    )
+    if pd.notna(total["self_serve_share"]):
+        share = pct(float(total["self_serve_share"]), 0)
+        text += overall + f"self-serve is {share} of the help used before activating"
+    else:
+        text += overall + "none used any help before activating"
+    if not channels.empty:
+        top = channels.iloc[0]
+        text += (
+            f"; the most common first ticket channel is {top['support_channel']} "
+            f"({int(top['members']):,} users)"
+        )
+    return text + "."

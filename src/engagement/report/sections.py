@@ -883,6 +883,98 @@ def _rubric(marts: Marts, context: Context, section: Section) -> None:
     )
 
 
+# --- self-serve vs live support in onboarding ----------------------------------------------------
+
+
+def _help_reliance(marts: Marts, context: Context, section: Section) -> None:
+    groups = marts.df(
+        "select * from marts.onboarding_help_reliance where segment_type = 'all' and support_channel = 'all' "
+        "order by grain desc, help_reliance"
+    )
+    channels = marts.df(
+        "select * from marts.onboarding_help_reliance where segment_type = 'all' and grain = 'user' "
+        "and help_reliance = 'all' and support_channel not in ('all', 'none') "
+        "order by members desc, support_channel"
+    )
+    section.notes.append(readings.help_reliance_reading(groups, channels))
+    if groups.empty:
+        return
+
+    def share(value: object) -> str:
+        return pct(float(value), 1) if pd.notna(value) else "n/a"
+
+    def days(value: object) -> str:
+        return f"{float(value):.2f}" if pd.notna(value) else "n/a"
+
+    rows = []
+    for _, row in groups.iterrows():
+        rows.append(
+            [
+                Cell(str(row["grain"])),
+                Cell(label(str(row["help_reliance"]))),
+                Cell(f"{int(row['members']):,}" + (" (small)" if bool(row["is_small_group"]) else ""), "num"),
+                Cell(share(row["member_share"]), "num"),
+                Cell(
+                    f"{share(row['activation_rate'])} [{share(row['activation_rate_ci_lower'])}, "
+                    f"{share(row['activation_rate_ci_upper'])}]",
+                    "num",
+                ),
+                Cell(
+                    points(float(row["activation_rate_vs_all"]))
+                    if pd.notna(row["activation_rate_vs_all"])
+                    else "n/a",
+                    "num",
+                ),
+                Cell(days(row["median_days_to_activation"]), "num"),
+                Cell(f"{float(row['self_serve_help_events_per_member']):.2f}", "num"),
+                Cell(f"{float(row['tickets_per_member']):.2f}", "num"),
+            ]
+        )
+    section.tables.append(
+        Table(
+            "Help used before activating (segment all; activation within the milestone window)",
+            [
+                "grain",
+                "help used",
+                "members",
+                "share",
+                "activation [95%]",
+                "vs all",
+                "median days to activation",
+                "self-serve events / member",
+                "tickets / member",
+            ],
+            rows,
+        )
+    )
+    if not channels.empty:
+        section.tables.append(
+            Table(
+                "Users by the channel of their first onboarding ticket",
+                ["channel", "users", "activation [95%]", "vs all", "median days to activation"],
+                [
+                    [
+                        Cell(str(row["support_channel"])),
+                        Cell(f"{int(row['members']):,}", "num"),
+                        Cell(
+                            f"{share(row['activation_rate'])} [{share(row['activation_rate_ci_lower'])}, "
+                            f"{share(row['activation_rate_ci_upper'])}]",
+                            "num",
+                        ),
+                        Cell(
+                            points(float(row["activation_rate_vs_all"]))
+                            if pd.notna(row["activation_rate_vs_all"])
+                            else "n/a",
+                            "num",
+                        ),
+                        Cell(days(row["median_days_to_activation"]), "num"),
+                    ]
+                    for _, row in channels.iterrows()
+                ],
+            )
+        )
+
+
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "segments",
@@ -941,6 +1033,15 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Treatment minus control on activation and 4-week retention, with 95% intervals.",
         ("marts.experiment_readout",),
         _experiments,
+    ),
+    SectionSpec(
+        "help_reliance",
+        "Self-serve vs live support in onboarding",
+        "How new users and accounts got help before activating: self-serve help events (the tracking plan's "
+        "optional is_self_serve_help flag) against support tickets, and how each group activated within the "
+        "milestone window and how fast (onboarding_help_reliance; association, not cause).",
+        ("marts.onboarding_help_reliance",),
+        _help_reliance,
     ),
     SectionSpec(
         "campaigns",
