@@ -371,21 +371,25 @@ def drift_reading(alerts: pd.DataFrame, as_of_week: object) -> str:
 
 
 def funnel_reading(dropoff: pd.DataFrame) -> str:
-    """dropoff: onboarding_funnel_dropoff rows flagged is_largest_gap; names the largest negative gap."""
-    gaps = dropoff[dropoff["conversion_gap"].notna()].sort_values(
-        ["conversion_gap", "group_type", "group_value"], kind="stable"
-    )
+    """dropoff: onboarding_funnel_dropoff rows flagged is_largest_gap; per group type, the group whose
+    conversion falls furthest below the rest (plan first: it is fixed before onboarding, while the current
+    lifecycle segment, tier and cluster partly result from it, e.g. not activated)."""
+    gaps = dropoff[dropoff["conversion_gap"].notna() & (dropoff["conversion_gap"] < 0)]
     if gaps.empty:
-        return "No group is large enough to compare its onboarding drop-off with the rest."
-    worst = gaps.iloc[0]
-    return (
-        f"The sharpest group-specific drop-off: {label(worst['group_type'])} {label(worst['group_value'])} "
-        f"converts into {label(worst['step'])} at {pct(float(worst['step_conversion_rate']))} vs "
-        f"{pct(float(worst['rest_step_conversion_rate']))} for the rest "
-        f"({points(float(worst['conversion_gap']))}, z {float(worst['conversion_gap_z_score']):.1f}, "
-        f"{int(worst['previous_step_users']):,} users at the step before)."
-    )
-
+        return "No group is large enough, or drops off more than the rest, to single out."
+    order = {"plan_tier": 0, "engagement_tier": 1, "cluster_archetype": 2, "lifecycle_segment": 3}
+    parts = []
+    for group_type in sorted(gaps["group_type"].unique(), key=lambda g: (order.get(g, 9), g)):
+        worst = gaps[gaps["group_type"] == group_type].sort_values(
+            ["conversion_gap", "group_value"], kind="stable"
+        ).iloc[0]
+        parts.append(
+            f"{label(group_type)} {label(worst['group_value'])} at {label(worst['step'])} "
+            f"({pct(float(worst['step_conversion_rate']))} vs "
+            f"{pct(float(worst['rest_step_conversion_rate']))}, "
+            f"{points(float(worst['conversion_gap']))}, z {float(worst['conversion_gap_z_score']):.1f})"
+        )
+    return "Largest drop-off below the rest, per group type: " + "; ".join(parts) + "."
 
 def rubric_reading(rubric: pd.DataFrame) -> str:
     """rubric: segment_scoring_rubric rows of one segment type with a score_rank."""

@@ -812,7 +812,7 @@ def _funnel(marts: Marts, context: Context, section: Section) -> None:
         ]
         for _, row in funnel.iterrows()
     ]
-    cohort = str(funnel["signup_week"].iloc[0]) if not funnel.empty else "n/a"
+    cohort = str(funnel["signup_week"].iloc[0])[:10] if not funnel.empty else "n/a"
     section.tables.append(
         Table(
             f"Onboarding funnel by engagement tier, signup cohort of {cohort}",
