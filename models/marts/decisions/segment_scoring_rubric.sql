@@ -263,14 +263,32 @@ baseline as (
     cross join baseline_expansion
 ),
 
+-- every segment with members now or in the cohort week: a segment that emptied since keeps its cohort's outcomes
+segments as (
+    select
+        segment_type,
+        segment,
+    from reach
+    union
+    select
+        segment_type,
+        segment,
+    from retention
+    union
+    select
+        segment_type,
+        segment,
+    from expansion
+),
+
 joined as (
     select
-        reach.segment_type,
-        reach.segment,
-        reach.members,
-        cast(reach.members as double) / nullif(grain_totals.all_members, 0) as member_share_rate,
-        reach.accounts,
-        reach.paying_accounts,
+        segments.segment_type,
+        segments.segment,
+        coalesce(reach.members, 0) as members,
+        cast(coalesce(reach.members, 0) as double) / nullif(grain_totals.all_members, 0) as member_share_rate,
+        coalesce(reach.accounts, 0) as accounts,
+        coalesce(reach.paying_accounts, 0) as paying_accounts,
         coalesce(retention.cohort_members, 0) as cohort_members,
         retention.retained_members,
         cast(retention.retained_members as double) / nullif(retention.cohort_members, 0) as retention_rate,
@@ -279,24 +297,26 @@ joined as (
         expansion.expanded_accounts,
         cast(expansion.expanded_accounts as double) / nullif(expansion.cohort_paying_accounts, 0) as expansion_rate,
         baseline.baseline_expansion_rate,
-        reach.allocated_mrr_usd / nullif(grain_totals.total_mrr_usd, 0) as mrr_share_rate,
-        reach.allocated_mrr_usd,
+        coalesce(reach.allocated_mrr_usd, 0) / nullif(grain_totals.total_mrr_usd, 0) as mrr_share_rate,
+        coalesce(reach.allocated_mrr_usd, 0) as allocated_mrr_usd,
         arpa.arpa_usd,
         expansion.nrr_over_horizon,
-        reach.members >= settings.rubric_min_members as is_scored,
+        coalesce(reach.members, 0) >= settings.rubric_min_members as is_scored,
         weeks.as_of_week_start,
-    from reach
+    from segments
     cross join weeks
     cross join baseline
     cross join settings
     inner join grain_totals
-        on reach.segment_type = grain_totals.segment_type
+        on segments.segment_type = grain_totals.segment_type
+    left join reach
+        on segments.segment_type = reach.segment_type and segments.segment = reach.segment
     left join arpa
-        on reach.segment_type = arpa.segment_type and reach.segment = arpa.segment
+        on segments.segment_type = arpa.segment_type and segments.segment = arpa.segment
     left join retention
-        on reach.segment_type = retention.segment_type and reach.segment = retention.segment
+        on segments.segment_type = retention.segment_type and segments.segment = retention.segment
     left join expansion
-        on reach.segment_type = expansion.segment_type and reach.segment = expansion.segment
+        on segments.segment_type = expansion.segment_type and segments.segment = expansion.segment
 ),
 
 -- Wilson score intervals of the two rates
