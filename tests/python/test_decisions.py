@@ -114,15 +114,17 @@ def test_rubric_ranks_every_scored_segment_with_intervals(demo_build):
 
 @pytest.fixture(scope="module")
 def silent_alt(tmp_path_factory) -> DbtProject:
-    """The alt product (other event names) with setup_complete never tracked, built once."""
+    """The alt product (other event names) with setup_complete never tracked and without the optional
+    crm/campaign_touches table, built once."""
     work = tmp_path_factory.mktemp("decisions_alt")
     generate(
         work / "raw",
         work / "truth",
         scale=0.15,
         seed=13,
-        extra=("--product", "alt", "--silent-milestone", "setup_complete"),
+        extra=("--product", "alt", "--silent-milestone", "setup_complete", "--no-campaign-touches"),
     )
+    assert not (work / "raw" / "crm" / "campaign_touches.parquet").exists()
     project = make_project(work, work / "raw")
     project.build_output = project.dbt("build", check=False).stdout
     return project
@@ -142,3 +144,20 @@ def test_a_silent_required_milestone_raises_a_collapse_alert_naming_tracking(sil
         "select sum(reached_users) from marts.onboarding_funnel where group_type = 'all' and step_order > 0"
     )
     assert past_signup == 0
+
+
+def test_campaign_marts_say_there_is_no_campaign_data(silent_alt):
+    assert "Raw data contract: crm/campaign_touches: optional table absent" in silent_alt.build_output
+    assert silent_alt.query("select campaign_data_status, raw_rows from marts.campaign_feed_status") == [
+        ("no_campaign_data", 0)
+    ]
+    assert silent_alt.query(
+        "select campaign_data_status, action, outcome, lift, is_recommended from marts.campaign_readout"
+    ) == [("no_campaign_data", "none", "none", None, False)]
+    assert silent_alt.scalar("select count(*) from marts.campaign_touch_outcomes") == 0
+
+
+def test_self_serve_help_column_comes_from_the_alt_tracking_plan(silent_alt):
+    assert silent_alt.query("select event_name from staging.stg_app__tracking_plan where is_self_serve_help") == [
+        ("help_article_read",)
+    ]
