@@ -158,6 +158,7 @@ def test_campaign_marts_say_there_is_no_campaign_data(silent_alt):
 
 
 def test_self_serve_help_column_comes_from_the_alt_tracking_plan(silent_alt):
-    assert silent_alt.query("select event_name from staging.stg_app__tracking_plan where is_self_serve_help") == [
-        ("help_article_read",)
-    ]
+    help_events = silent_alt.query(
+        "select event_name from staging.stg_app__tracking_plan where is_self_serve_help"
+    )
+    assert help_events == [("help_article_read",)]
