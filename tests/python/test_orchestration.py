@@ -28,6 +28,7 @@ LAYERS = {
     "scorecard",
     "experiments",
     "ml",
+    "decisions",
 }
 
 
