@@ -64,6 +64,16 @@ def make_project(work: Path, raw_root: Path, db_name: str = "warehouse.duckdb") 
     return DbtProject(raw_root=raw_root, db_path=work / db_name, work=work)
 
 
+def copy_of_build(built: DbtProject, work: Path) -> DbtProject:
+    """A project of its own on ``built``'s raw data, starting from a copy of its warehouse and of its
+    run results (what the next scheduled run finds after that build): saves a build per test module."""
+    project = make_project(work, built.raw_root)
+    shutil.copy(built.db_path, project.db_path)
+    (work / "target").mkdir(exist_ok=True)
+    shutil.copy(built.work / "target" / "run_results.json", work / "target" / "run_results.json")
+    return project
+
+
 def generate(out: Path, truth: Path, scale: float = 0.2, seed: int = 7, extra: tuple[str, ...] = ()) -> None:
     subprocess.run(
         [

@@ -11,11 +11,10 @@ the missing fit and publishes segment_membership with null ML columns.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DbtProject, make_project
+from conftest import DbtProject, copy_of_build, make_project
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +37,7 @@ def _results(project: DbtProject) -> dict[str, dict]:
 def weekly_then_daily(demo_build: DbtProject, tmp_path_factory) -> DbtProject:
     """A copy of the demo warehouse (after its full build), then one `dbt build --selector daily`."""
     work = tmp_path_factory.mktemp("ml_registry")
-    project = make_project(work, demo_build.raw_root)
-    shutil.copy(demo_build.db_path, project.db_path)
+    project = copy_of_build(demo_build, work)
     registry_sql = "select * from ml.ml_model_registry order by model_name, fitted_at, status"
     project.before = {"registry": project.query(registry_sql)}
     project.daily_output = project.dbt("build", "--selector", "daily").stdout

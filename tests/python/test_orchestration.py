@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BIN, REPO, DbtProject, generate, make_project
+from conftest import BIN, REPO, DbtProject, copy_of_build
 
 pytestmark = pytest.mark.slow
 
@@ -63,13 +63,10 @@ def _publication(path: Path) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def weekly_built(tmp_path_factory) -> DbtProject:
-    """Small data with a full build (the weekly cadence: the ML fits the daily run reads exist)."""
-    work = tmp_path_factory.mktemp("orchestration")
-    generate(work / "raw", work / "truth", scale=0.05, seed=7)
-    project = make_project(work, work / "raw")
-    project.dbt("build")
-    return project
+def weekly_built(demo_build, tmp_path_factory) -> DbtProject:
+    """A copy of the demo warehouse after its full build (the weekly cadence: the ML fits the daily run
+    reads exist)."""
+    return copy_of_build(demo_build, tmp_path_factory.mktemp("orchestration"))
 
 
 @needs_dagster

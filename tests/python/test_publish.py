@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BIN, REPO, DbtProject, generate, make_project
+from conftest import BIN, REPO, DbtProject, copy_of_build, generate
 
 from engagement.publish import PublishError, check_run_results, publish
 
@@ -75,13 +75,12 @@ def _invocation_id(project: DbtProject) -> str:
 
 
 @pytest.fixture(scope="module")
-def published_project(tmp_path_factory) -> tuple[DbtProject, Path, Path]:
-    """A working warehouse built from data set A and published; data set B ready for the next build."""
+def published_project(demo_build, tmp_path_factory) -> tuple[DbtProject, Path, Path]:
+    """A working warehouse built from data set A (a copy of the demo build) and published; data set B
+    ready for the next build."""
     work = tmp_path_factory.mktemp("publish")
-    generate(work / "raw_a", work / "truth_a", scale=0.1, seed=7)
     generate(work / "raw_b", work / "truth_b", scale=0.1, seed=8)
-    project = make_project(work, work / "raw_a")
-    project.dbt("build")
+    project = copy_of_build(demo_build, work)
     published = work / "bi" / "engagement_bi.duckdb"
     proc = _publish_cli(project, published)
     assert proc.returncode == 0, proc.stderr
