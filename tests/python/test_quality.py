@@ -144,3 +144,24 @@ def test_thresholds_follow_the_dbt_vars():
     thresholds = suites.Thresholds.from_dbt_vars({"max_quarantine_rate": 0.2, "event_lookback_days": 5})
     assert thresholds.critical_null_share == 0.2 and thresholds.late_after_hours == 120
     assert suites.Thresholds.from_dbt_vars({"max_quarantine_rate": "{{ jinja }}"}) == suites.Thresholds()
+
+
+@pytest.mark.parametrize(
+    ("value", "has_email"),
+    [
+        ("Jane.Doe@example.com", True),
+        ("write to jo@x.io!", True),
+        ("a@b@c.de", True),
+        ("foo@bar", False),
+        ("@@x.com", False),
+        ("no address here", False),
+        ("QUJD" * 50_000 + " ends with me@mail.org", True),
+        ("QUJD" * 50_000, False),
+    ],
+)
+def test_email_regex_finds_addresses_anywhere_and_scans_long_values(value, has_email):
+    """The suites' e-mail pattern; the long values are what a model artifact in ml.ml_model_registry
+    looks like (the pattern without its look-behind took minutes on such a value)."""
+    import re
+
+    assert bool(re.search(suites.EMAIL_REGEX, value)) is has_email

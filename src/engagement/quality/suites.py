@@ -26,7 +26,11 @@ Severity = Literal["critical", "warning"]
 Layer = Literal["raw", "marts"]
 
 #: An e-mail address anywhere in a value (search, not full match): local part, @, domain with a TLD.
-EMAIL_REGEX = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
+#: The look-behind starts a match only where the local part can begin
+#: (value start, whitespace or '@'): the same matches as without it, in linear time. Without it Python's
+#: ``re.search`` is quadratic on long strings without whitespace (8 s on a 40 KB base64 string; the ML
+#: registry's model artifacts are megabytes, which stalled the marts validation for over 15 minutes).
+EMAIL_REGEX = r"(?<![^@\s])[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
 
 #: Mart columns whose values come from a governed list (macro governed_values, built as the table
 #: marts.governed_values): column name -> list name. The lists themselves are read from the warehouse.
