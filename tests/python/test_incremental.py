@@ -122,7 +122,13 @@ def test_day_by_day_incremental_equals_full_refresh_and_reruns_change_nothing(fe
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
     }
-    expected = {"intermediate.int_user_event_days_counted", "intermediate.int_user_days_active"}
+    expected = {
+        "intermediate.int_user_event_days_counted",
+        "intermediate.int_user_days_active",
+        "intermediate.int_user_feature_weeks_adopted",
+        "intermediate.int_user_weeks_active",
+        "intermediate.int_user_weeks_segmented",
+    }
     assert expected <= incremental_models, incremental_models
     assert incremental_models <= set(refreshed.tables), incremental_models - set(refreshed.tables)
 

@@ -1,6 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['user_id', 'week_start'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=(
+            "{% if is_incremental() %}delete from {{ this }} where user_id not in ("
+            "select user_id from {{ ref('int_users_stitched') }}){% endif %}"
+        ),
+    )
+}}
 {#- Weekly activity per user on a dense calendar (weeks start Monday, UTC) from the user's first week
     (signup, or an earlier stitched pre-signup event) to the as-of week: volume, L7/L28 windows,
-    frequency, week-over-week trend, recency, feature breadth/depth, activation, usage band. -#}
+    frequency, week-over-week trend, recency, feature breadth/depth, activation, usage band.
+    Incremental: a run rewrites, per user, the weeks from the earliest of: the previous as-of week (its
+    observation cut-off moves on), the first week of the user-days and feature-weeks written since this
+    table's latest processed_at, and the user's first week when the user is new or its account, signup or
+    milestones changed; all weeks when the definitions (catalogue, thresholds) changed. The windows read
+    the three stored weeks before the first rewritten one, and the to-date columns carry on from the
+    stored week before it, so it equals a full refresh. Users no longer stitched lose their rows. -#}
 
 with
 
@@ -32,6 +50,86 @@ build_context as (
     select * from {{ ref('int_build_context') }}
 ),
 
+current_definitions as (
+    select
+        {{ definitions_version([ref('int_feature_catalog'), ref('segment_thresholds')]) }} as definitions_version,
+),
+
+{% if is_incremental() %}
+    previous as (
+        select
+            max(week_start) as as_of_week_start,
+            max(processed_at) as processed_at,
+            max(definitions_version) as definitions_version,
+        from {{ this }}
+    ),
+
+    reprocess_candidates as (
+        select
+            user_days.user_id,
+            min(user_days.week_start) as reprocess_from,
+        from user_days
+        cross join previous
+        where user_days.processed_at > previous.processed_at
+        group by user_days.user_id
+        union all
+        select
+            feature_weeks.user_id,
+            min(feature_weeks.week_start) as reprocess_from,
+        from feature_weeks
+        cross join previous
+        where feature_weeks.processed_at > previous.processed_at
+        group by feature_weeks.user_id
+        union all
+        -- new users, and users whose account, signup or milestones differ from their stored rows
+        select
+            users.user_id,
+            cast('1900-01-01' as date) as reprocess_from,
+        from users
+        cross join previous
+        left join milestones
+            on users.user_id = milestones.user_id
+        left join {{ this }} as stored
+            on
+                users.user_id = stored.user_id
+                and stored.week_start = previous.as_of_week_start
+        where
+            stored.user_id is null
+            or stored.account_id is distinct from users.account_id
+            or stored.tenure_weeks
+            is distinct from {{ dbt.datediff('users.signup_week', 'previous.as_of_week_start', 'week') }}
+            or stored.activated_at is distinct from milestones.activated_at
+            or stored.days_to_activation is distinct from milestones.days_to_activation
+            or stored.days_to_first_value is distinct from milestones.days_to_first_value
+    ),
+
+    scope as (
+        select
+            users.user_id,
+            least(
+                coalesce(min(reprocess_candidates.reprocess_from), previous.as_of_week_start),
+                {{ reprocess_from_week('previous.as_of_week_start') }}
+            ) as reprocess_from,
+        from users
+        cross join previous
+        cross join current_definitions
+        left join reprocess_candidates
+            on users.user_id = reprocess_candidates.user_id
+        group by
+            users.user_id,
+            previous.as_of_week_start,
+            previous.definitions_version,
+            current_definitions.definitions_version
+    ),
+{% else %}
+    scope as (
+        select
+            user_id,
+            cast('1900-01-01' as date) as reprocess_from,
+        from users
+    ),
+{% endif %}
+
 first_activity as (
     select
         user_id,
@@ -46,12 +144,15 @@ spine as (
         users.account_id,
         users.signup_week,
         {{ period_starts_between(
-            'least(users.signup_week, coalesce(first_activity.first_active_week, users.signup_week))',
+            'greatest(least(users.signup_week, coalesce(first_activity.first_active_week, users.signup_week)),'
+            ~ ' scope.reprocess_from)',
             'build_context.as_of_week_start',
             'week',
         ) }} as week_start,
     from users
     cross join build_context
+    inner join scope
+        on users.user_id = scope.user_id
     left join first_activity
         on users.user_id = first_activity.user_id
     where users.signup_week <= build_context.as_of_week_start
@@ -59,20 +160,24 @@ spine as (
 
 weekly_activity as (
     select
-        user_id,
-        week_start,
+        user_days.user_id,
+        user_days.week_start,
         count(*) as active_days,
-        cast(sum(events) as {{ dbt.type_bigint() }}) as events,
-        cast(sum(key_actions) as {{ dbt.type_bigint() }}) as key_actions,
-        cast(sum(value_outcomes) as {{ dbt.type_bigint() }}) as value_outcomes,
-        cast(sum(unmapped_events) as {{ dbt.type_bigint() }}) as unmapped_events,
-        cast(sum(sessions) as {{ dbt.type_bigint() }}) as sessions,
-        max(last_key_action_at) as last_key_action_at,
-        max(last_value_outcome_at) as last_value_outcome_at,
+        cast(sum(user_days.events) as {{ dbt.type_bigint() }}) as events,
+        cast(sum(user_days.key_actions) as {{ dbt.type_bigint() }}) as key_actions,
+        cast(sum(user_days.value_outcomes) as {{ dbt.type_bigint() }}) as value_outcomes,
+        cast(sum(user_days.unmapped_events) as {{ dbt.type_bigint() }}) as unmapped_events,
+        cast(sum(user_days.sessions) as {{ dbt.type_bigint() }}) as sessions,
+        max(user_days.last_key_action_at) as last_key_action_at,
+        max(user_days.last_value_outcome_at) as last_value_outcome_at,
     from user_days
+    inner join scope
+        on
+            user_days.user_id = scope.user_id
+            and user_days.week_start >= scope.reprocess_from
     group by
-        user_id,
-        week_start
+        user_days.user_id,
+        user_days.week_start
 ),
 
 core_feature_count as (
@@ -81,39 +186,28 @@ core_feature_count as (
     where feature_tier = 'core'
 ),
 
-weekly_features as (
-    select
-        feature_weeks.user_id,
-        feature_weeks.week_start,
-        count(case when feature_weeks.uses > 0 then 1 end) as features_used,
-        count(case when feature_weeks.adoption_state = 'habitual' then 1 end) as features_habitual,
-        count(case when feature_weeks.adoption_state = 'habitual' and feature_weeks.feature_tier = 'core' then 1 end)
-            as core_features_habitual,
-        avg(case when feature_weeks.weeks_used_in_window > 0 then feature_weeks.weeks_used_in_window end)
-            as feature_depth_weeks,
+scoped_feature_weeks as (
+    select feature_weeks.*,
     from feature_weeks
-    group by
-        feature_weeks.user_id,
-        feature_weeks.week_start
+    inner join scope
+        on
+            feature_weeks.user_id = scope.user_id
+            and feature_weeks.week_start >= scope.reprocess_from
 ),
 
-first_uses as (
+weekly_features as (
     select
         user_id,
         week_start,
-        count(*) as features_first_used,
-        count(case when feature_tier in ('advanced', 'premium') then 1 end) as advanced_features_first_used,
-    from (
-        select
-            user_id,
-            feature,
-            min(feature_tier) as feature_tier,
-            min(week_start) as week_start,
-        from feature_weeks
-        group by
-            user_id,
-            feature
-    ) as first_use_weeks
+        count(case when uses > 0 then 1 end) as features_used,
+        count(case when adoption_state = 'habitual' then 1 end) as features_habitual,
+        count(case when adoption_state = 'habitual' and feature_tier = 'core' then 1 end) as core_features_habitual,
+        avg(case when weeks_used_in_window > 0 then weeks_used_in_window end) as feature_depth_weeks,
+        {#- a feature's first use: the week whose uses are all its uses to date -#}
+        count(case when uses > 0 and uses_to_date = uses then 1 end) as features_first_used,
+        count(case when uses > 0 and uses_to_date = uses and feature_tier in ('advanced', 'premium') then 1 end)
+            as advanced_features_first_used,
+    from scoped_feature_weeks
     group by
         user_id,
         week_start
@@ -132,8 +226,8 @@ joined as (
         coalesce(weekly_activity.unmapped_events, 0) as unmapped_events,
         coalesce(weekly_activity.sessions, 0) as sessions,
         coalesce(weekly_features.features_used, 0) as features_used,
-        coalesce(first_uses.features_first_used, 0) as features_first_used,
-        coalesce(first_uses.advanced_features_first_used, 0) as advanced_features_first_used,
+        coalesce(weekly_features.features_first_used, 0) as features_first_used,
+        coalesce(weekly_features.advanced_features_first_used, 0) as advanced_features_first_used,
         coalesce(weekly_features.features_habitual, 0) as features_habitual,
         coalesce(weekly_features.core_features_habitual, 0) as core_features_habitual,
         weekly_features.feature_depth_weeks,
@@ -154,15 +248,57 @@ joined as (
         on
             spine.user_id = weekly_features.user_id
             and spine.week_start = weekly_features.week_start
-    left join first_uses
-        on
-            spine.user_id = first_uses.user_id
-            and spine.week_start = first_uses.week_start
 ),
 
-windowed as (
+window_rows as (
     select
-        *,
+        user_id,
+        week_start,
+        active_days,
+        key_actions,
+        value_outcomes,
+        features_first_used,
+        advanced_features_first_used,
+        week_last_key_action_at,
+        week_last_value_outcome_at,
+        false as is_stored,
+    from joined
+    {% if is_incremental() %}
+        union all
+        -- the three stored weeks before the first rewritten one; the latest carries the to-date sums
+        select
+            stored.user_id,
+            stored.week_start,
+            stored.active_days,
+            stored.key_actions,
+            stored.value_outcomes,
+            case
+                when stored.week_start = {{ dbt.dateadd('day', -7, 'scope.reprocess_from') }}
+                    then stored.features_adopted_to_date
+                else 0
+            end as features_first_used,
+            case
+                when stored.week_start = {{ dbt.dateadd('day', -7, 'scope.reprocess_from') }}
+                    then stored.advanced_features_adopted_to_date
+                else 0
+            end as advanced_features_first_used,
+            stored.last_key_action_at as week_last_key_action_at,
+            stored.last_value_outcome_at as week_last_value_outcome_at,
+            true as is_stored,
+        from {{ this }} as stored
+        inner join scope
+            on
+                stored.user_id = scope.user_id
+                and stored.week_start >= {{ dbt.dateadd('day', -21, 'scope.reprocess_from') }}
+                and stored.week_start < scope.reprocess_from
+    {% endif %}
+),
+
+windows as (
+    select
+        user_id,
+        week_start,
+        is_stored,
         cast(sum(active_days) over trailing_4_weeks as {{ dbt.type_bigint() }}) as active_days_l28,
         cast(sum(key_actions) over trailing_4_weeks as {{ dbt.type_bigint() }}) as key_actions_l28,
         cast(sum(value_outcomes) over trailing_4_weeks as {{ dbt.type_bigint() }}) as value_outcomes_l28,
@@ -174,13 +310,34 @@ windowed as (
         lag(key_actions, 2) over user_weeks as key_actions_prev_2_weeks,
         max(week_last_key_action_at) over user_history as last_key_action_at,
         max(week_last_value_outcome_at) over user_history as last_value_outcome_at,
-    from joined
+    from window_rows
     window
         user_weeks as (partition by user_id order by week_start),
         trailing_4_weeks as (partition by user_id order by week_start rows between 3 preceding and current row),
         user_history as (
             partition by user_id order by week_start rows between unbounded preceding and current row
         )
+),
+
+windowed as (
+    select
+        joined.*,
+        windows.active_days_l28,
+        windows.key_actions_l28,
+        windows.value_outcomes_l28,
+        windows.active_weeks_l4,
+        windows.features_adopted_to_date,
+        windows.advanced_features_adopted_to_date,
+        windows.key_actions_prev_week,
+        windows.key_actions_prev_2_weeks,
+        windows.last_key_action_at,
+        windows.last_value_outcome_at,
+    from joined
+    inner join windows
+        on
+            joined.user_id = windows.user_id
+            and joined.week_start = windows.week_start
+            and not windows.is_stored
 ),
 
 described as (
@@ -231,8 +388,11 @@ described as (
             else 'none'
         end as usage_band,
         windowed.observed_until_at,
+        {{ run_processed_at() }} as processed_at,
+        current_definitions.definitions_version,
     from windowed
     cross join thresholds
+    cross join current_definitions
     left join milestones
         on windowed.user_id = milestones.user_id
 )
