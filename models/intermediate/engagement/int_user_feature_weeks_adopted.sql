@@ -44,7 +44,6 @@ current_definitions as (
     previous as (
         select
             max(week_start) as as_of_week_start,
-            max(processed_at) as processed_at,
             max(definitions_version) as definitions_version,
         from {{ this }}
     ),
@@ -54,8 +53,7 @@ current_definitions as (
             user_event_days.user_id,
             cast(min({{ dbt.date_trunc('week', 'user_event_days.activity_date') }}) as date) as reprocess_from,
         from user_event_days
-        cross join previous
-        where user_event_days.processed_at > previous.processed_at
+        where {{ processed_since_last_run('user_event_days.processed_at') }}
         group by user_event_days.user_id
     ),
 

@@ -59,7 +59,6 @@ current_definitions as (
     previous as (
         select
             max(week_start) as as_of_week_start,
-            max(processed_at) as processed_at,
             max(definitions_version) as definitions_version,
         from {{ this }}
     ),
@@ -69,16 +68,14 @@ current_definitions as (
             user_days.user_id,
             min(user_days.week_start) as reprocess_from,
         from user_days
-        cross join previous
-        where user_days.processed_at > previous.processed_at
+        where {{ processed_since_last_run('user_days.processed_at') }}
         group by user_days.user_id
         union all
         select
             feature_weeks.user_id,
             min(feature_weeks.week_start) as reprocess_from,
         from feature_weeks
-        cross join previous
-        where feature_weeks.processed_at > previous.processed_at
+        where {{ processed_since_last_run('feature_weeks.processed_at') }}
         group by feature_weeks.user_id
         union all
         -- new users, and users whose account, signup or milestones differ from their stored rows

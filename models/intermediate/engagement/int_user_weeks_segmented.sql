@@ -40,7 +40,6 @@ current_definitions as (
 {% if is_incremental() %}
     previous as (
         select
-            max(processed_at) as processed_at,
             max(segment_definitions_version) as definitions_version,
         from {{ this }}
     ),
@@ -50,8 +49,7 @@ current_definitions as (
             user_weeks.user_id,
             min(user_weeks.week_start) as reprocess_from,
         from user_weeks
-        cross join previous
-        where user_weeks.processed_at > previous.processed_at
+        where {{ processed_since_last_run('user_weeks.processed_at') }}
         group by user_weeks.user_id
         union all
         select
@@ -65,7 +63,7 @@ current_definitions as (
         where stored.has_churned <> coalesce(account_weeks_billed.has_churned, false)
         group by stored.user_id
         union all
-        select
+        select distinct
             user_weeks.user_id,
             cast('1900-01-01' as date) as reprocess_from,
         from user_weeks
