@@ -2,6 +2,9 @@
     Nothing is lost between a raw table and its staging model: rows in the raw table = rows staged
     + rows dropped as duplicates (sum of `duplicates_column`, when the model de-duplicates)
     + rows quarantined for that table. Fails with the four figures when the books do not balance.
+    On stg_app__events a failure after an incremental run means raw rows arrived that its re-read window
+    missed (part of a received day delivered after event_lookback_days; whole late days are re-read):
+    `dbt build --full-refresh --select stg_app__events+` takes them in.
 #}
 {% test row_count_reconciles(model, raw_relation, quarantine_relation, source_table, duplicates_column=none) %}
 

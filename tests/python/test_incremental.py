@@ -9,9 +9,10 @@ covered without touching this file. Two fresh full builds are compared in test_d
 
 The daily runs see the feed grow by received day: up to a Saturday, then three days that cross a week
 boundary (the as-of week moves on), then the rest; each step brings late arrivals (events received days
-after they occurred, beyond event_lookback_days). The --full-refresh reads the feed with the rows of
-every file in another order, with 4 DuckDB threads and 2 dbt threads, so it also shows that neither
-row order nor thread counts change a decision.
+after they occurred, beyond event_lookback_days). One received day's file never arrives in the first two
+runs and is delivered in the last, long after the look-back window passed it (a day that never arrived).
+The --full-refresh reads the feed with the rows of every file in another order, with 4 DuckDB threads
+and 2 dbt threads, so it also shows that neither row order nor thread counts change a decision.
 """
 
 from __future__ import annotations
@@ -66,13 +67,23 @@ def feed(tmp_path_factory):
 def test_day_by_day_incremental_equals_full_refresh_and_reruns_change_nothing(feed):
     work, event_files = feed
     cuts = daily_cuts([event_day(path) for path in event_files])
+    gap_day = cuts[0] - dt.timedelta(days=LOOKBACK_DAYS + 4)
     daily = make_project(work / "daily", work / "daily_raw")
     as_of_weeks, late_arrivals = [], []
     for run, cut in enumerate(cuts):
-        copy_feed(work / "full", daily.raw_root, [p for p in event_files if event_day(p) <= cut])
+        delivered = [p for p in event_files if event_day(p) <= cut and (event_day(p) != gap_day or run == 2)]
+        copy_feed(work / "full", daily.raw_root, delivered)
         if run == 0:
             daily.dbt("seed")
-        daily.dbt("run")
+        log = daily.dbt("run").stdout
+        gap_rows = daily.scalar(
+            f"select count(*) from staging.stg_app__events where cast(received_at as date) = date '{gap_day}'"
+        )
+        assert (gap_rows > 0) == (run == 2), (run, gap_rows)
+        assert (
+            f"re-reading 1 received day(s) the feed delivered after the look-back window had passed "
+            f"them: {gap_day}" in log
+        ) == (run == 2), log[-3000:]
         as_of_weeks.append(daily.scalar("select as_of_week_start from intermediate.int_build_context"))
         if run:
             # events received in this step that occurred before the previous as-of day's lookback window

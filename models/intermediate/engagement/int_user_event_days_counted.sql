@@ -15,8 +15,9 @@
     their anonymous_id) counted per user, day and event name, with sessions. Everything downstream reads
     this table, never the events again.
     Incremental: a run recomputes whole user-days, namely those with an event received since the
-    high-water mark minus var('event_lookback_days'), and those of anonymous ids first identified in
-    that window, from all their events; so it equals a full refresh.
+    high-water mark minus var('event_lookback_days') or written by stg_app__events since this model's last
+    run (a received day delivered late), and those of anonymous ids first identified in that window, from
+    all their events; so it equals a full refresh.
     Rules: an identified event dated before its user's signup is dated at the signup (client clock);
     events received after the as-of date are ignored;
     processed_at is the run that last wrote the row (the high-water mark of int_user_days_active:
@@ -47,6 +48,7 @@ resolved as (
         coalesce(events.user_id, anonymous_ids.user_id) as user_id,
         events.event_name,
         events.received_at,
+        events.processed_at as event_processed_at,
         case
             when events.user_id is not null and events.event_at < users.signed_up_at
                 then users.signed_up_at
@@ -101,6 +103,7 @@ dated as (
             on dated.anonymous_id = newly_identified.anonymous_id
         where
             dated.received_at >= high_water_mark.reprocess_from
+            or {{ processed_since_last_run('dated.event_processed_at') }}
             or newly_identified.anonymous_id is not null
     ),
 

@@ -9,21 +9,20 @@
 {#- The feed's largest table, incremental by received_at. One row per event_id: the earliest received
     copy, with the number of further copies dropped.
     Full refresh: ids are counted once; only the few ids that arrived more than once are ordered.
-    Incremental: the rows received since the high-water mark minus var('event_lookback_days') (a literal,
-    so files outside that window are skipped by their statistics) name the ids to redo. For each, the
-    copy count comes from the feed's copies of those ids (matched on the id alone, then checked); the
-    kept copy is the row already stored when it was received before the window (it was the earliest
-    then and nothing earlier can arrive), else the earliest copy inside the window. So the table always
-    equals a full refresh. -#}
+    Incremental: the feed rows re-read are those received since the high-water mark minus
+    var('event_lookback_days') (a literal, so files outside that window are skipped by their statistics),
+    plus every received day before it with usable rows the table lacks (a day's file delivered after the
+    window had moved past it; macro received_reread_predicate). Those rows name the ids to redo. For each, the copy count comes from the
+    feed's copies of those ids (matched on the id alone, then checked); the kept copy is the earliest of
+    the re-read copies and the stored row, when that was received outside the re-read days (the earliest
+    of its copies then). So the table always equals a full refresh; processed_at marks the rows a run wrote
+    so that the event-days model redoes them, whenever they were received. -#}
 
 {%- if is_incremental() %}
-    {#- A join against {{ this }} instead of this literal would read the whole feed. -#}
-    {%- set high_water_mark = run_query(
-        'select cast(' ~ dbt.dateadd('day', -var('event_lookback_days'), 'max(received_at)')
-        ~ ' as varchar) from ' ~ this
-    ).columns[0].values()[0] %}
-    {%- set reprocess_from = "cast('" ~ high_water_mark ~ "' as " ~ dbt.type_timestamp() ~ ")"
-        if high_water_mark is not none else 'null' %}
+    {#- A join against {{ this }} instead of these literals would read the whole feed. -#}
+    {%- set reread = received_reread_predicate(
+        source('app', 'events'), var('event_lookback_days'), quarantine_reason('app.events') ~ ' is null'
+    ) %}
 {%- endif %}
 
 {#- Cleaning of a raw event row, applied to the feed and (full refresh) to the repeated ids' copies. -#}
@@ -55,7 +54,7 @@ with
 events as (
     select * from {{ source('app', 'events') }}
     {%- if is_incremental() %}
-        where received_at >= {{ reprocess_from }} or {{ reprocess_from }} is null
+        where {{ reread }}
     {%- endif %}
 ),
 
@@ -106,7 +105,7 @@ cleaned as {{ materialized_cte() if is_incremental() }} (
         group by trim(event_id)
     ),
 
-    stored_before_window as (
+    stored_outside_window as (
         select
             {%- for column in output_columns %}
                 stored.{{ column }},
@@ -114,30 +113,26 @@ cleaned as {{ materialized_cte() if is_incremental() }} (
         from {{ this }} as stored
         inner join arrived_ids
             on stored.event_id = arrived_ids.event_id
-        where stored.received_at < {{ reprocess_from }}
+        where not {{ reread }}
     ),
 
-    window_ranked as (
+    candidates_ranked as (
         select
             *,
             row_number() over (partition by event_id order by {{ copy_order }}) as copy_number,
-        from cleaned
+        from (
+            select {{ output_columns | join(', ') }},
+            from stored_outside_window
+            union all
+            select {{ output_columns | join(', ') }},
+            from cleaned
+        ) as candidates
     ),
 
     kept_copies as (
         select {{ output_columns | join(', ') }},
-        from stored_before_window
-        union all
-        select
-            {%- for column in output_columns %}
-                window_ranked.{{ column }},
-            {%- endfor %}
-        from window_ranked
-        left join stored_before_window
-            on window_ranked.event_id = stored_before_window.event_id
-        where
-            window_ranked.copy_number = 1
-            and stored_before_window.event_id is null
+        from candidates_ranked
+        where copy_number = 1
     ),
 
 {% else %}
@@ -192,6 +187,7 @@ final as (
             kept_copies.{{ column }},
         {%- endfor %}
         coalesce(copy_counts.copies_received, 1) - 1 as duplicate_rows_dropped,
+        {{ run_processed_at() }} as processed_at,
     from kept_copies
     left join copy_counts
         on kept_copies.event_id = copy_counts.event_id
