@@ -8,20 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from engagement.ml.scoring import churn_scores
-
-
-def registry_exists(session: Any, schema: str, table: str) -> bool:
-    found = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return bool(found[0][0])
+from engagement.ml import registry
+from engagement.ml.scoring import churn_scores, read_registry, registry_exists, snapshots_to_score
 
 
 def model(dbt: Any, session: Any) -> Any:
-    snapshots = dbt.ref("int_account_snapshots_featurized").df()
-    registry = None
-    if registry_exists(session, dbt.config.get("registry_schema"), dbt.config.get("registry_table")):
-        registry = dbt.ref("ml_model_registry").df()
-    return churn_scores(snapshots, registry)
+    schema, table = dbt.config.get("registry_schema"), dbt.config.get("registry_table")
+    relation = dbt.ref("ml_model_registry") if registry_exists(session, schema, table) else None
+    registry_frame = read_registry(relation, registry.CHURN_MODEL)
+    snapshots = snapshots_to_score(dbt.ref("int_account_snapshots_featurized"), registry_frame)
+    return churn_scores(snapshots, registry_frame)

@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from engagement.ml.scoring import cluster_assignments
-
-
-def registry_exists(session: Any, schema: str, table: str) -> bool:
-    found = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return bool(found[0][0])
+from engagement.ml import registry
+from engagement.ml.scoring import ASSIGNED_WEEK_ROLES, cluster_assignments, read_registry, registry_exists
 
 
 def model(dbt: Any, session: Any) -> Any:
-    features = dbt.ref("int_user_cluster_features").df()
-    registry = None
-    if registry_exists(session, dbt.config.get("registry_schema"), dbt.config.get("registry_table")):
-        registry = dbt.ref("ml_model_registry").df()
-    return cluster_assignments(features, registry)
+    schema, table = dbt.config.get("registry_schema"), dbt.config.get("registry_table")
+    relation = dbt.ref("ml_model_registry") if registry_exists(session, schema, table) else None
+    registry_frame = read_registry(relation, registry.CLUSTER_MODEL)
+    roles = ", ".join(f"'{role}'" for role in ASSIGNED_WEEK_ROLES)
+    features = dbt.ref("int_user_cluster_features").filter(f"week_role in ({roles})").df()
+    return cluster_assignments(features, registry_frame)

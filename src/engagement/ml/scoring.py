@@ -14,6 +14,8 @@ test names it); ``score_failed`` when loading or applying the fit raised (the me
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pyarrow as pa
 
@@ -57,6 +59,55 @@ CLUSTER_ASSIGNMENTS_SCHEMA = pa.schema(
 )
 
 ASSIGNED_WEEK_ROLES: tuple[str, ...] = ("current", "previous")
+
+
+def registry_exists(session: Any, schema: str, table: str) -> bool:
+    """Whether the registry table exists: it does not before the first weekly run. The python model passes
+    its ``dbt.config.get`` values and calls ``dbt.ref("ml_model_registry")`` itself: dbt's parser reads
+    both from the model file (a config key or ref used only here would be missing)."""
+    found = session.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def read_registry(relation: Any | None, model_name: str) -> pd.DataFrame | None:
+    """``model_name``'s rows of the registry relation, carrying the artifact of the latest succeeded fit only
+    (the one :func:`registry.latest_succeeded` picks): the registry keeps every fit's artifact, and reading
+    them all would make the daily run grow with the number of weekly fits. ``None`` without a registry."""
+    if relation is None:
+        return None
+    rows = relation.filter(f"model_name = '{_quoted(model_name)}'")
+    latest = (
+        rows.filter(f"status = '{registry.STATUS_SUCCEEDED}' and artifact is not null")
+        .order("fitted_at desc, model_version desc")
+        .limit(1)
+        .project("cast(fitted_at as varchar), model_version")
+        .fetchall()
+    )
+    keep = "false"
+    if latest:
+        fitted_at, version = latest[0]
+        keep = (
+            f"status = '{registry.STATUS_SUCCEEDED}' and cast(fitted_at as varchar) = '{fitted_at}' "
+            f"and model_version = '{_quoted(version)}'"
+        )
+    return rows.project(f"* exclude (artifact), case when {keep} then artifact end as artifact").df()
+
+
+def snapshots_to_score(snapshots: Any, registry_frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of the snapshot relation :func:`churn_scores` can score: only those dated after the latest
+    fit's training window are read (the daily run does not read all history); all without such a fit."""
+    fit = registry.latest_succeeded(registry_frame, registry.CHURN_MODEL)
+    if fit is not None and pd.notna(fit["training_window_end"]):
+        window_end = pd.Timestamp(fit["training_window_end"]).date()
+        return snapshots.filter(f"as_of_date > date '{window_end}'").df()
+    return snapshots.df()
+
+
+def _quoted(value: str) -> str:
+    return str(value).replace("'", "''")
 
 
 def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
