@@ -85,3 +85,21 @@
         + {{ rate_b }} * (1 - {{ rate_b }}) / nullif({{ n_b }}, 0)
     )
 {%- endmacro %}
+
+{#
+    One end of the Wilson score interval of a proportion `rate` observed on `n` members, at normal quantile
+    `z`: (p + z^2/2n -/+ z sqrt(p (1 - p) / n + z^2/4n^2)) / (1 + z^2/n). `side` is 'lower' or 'upper';
+    null when n is 0 or null.
+#}
+{% macro wilson_bound(rate, n, z, side) -%}
+    {%- if side not in ('lower', 'upper') -%}
+        {{ exceptions.raise_compiler_error("wilson_bound: side must be 'lower' or 'upper', not " ~ side) }}
+    {%- endif -%}
+    (
+        {{ rate }} + {{ z }} * {{ z }} / (2.0 * nullif({{ n }}, 0))
+        {{ '-' if side == 'lower' else '+' }} {{ z }} * sqrt(
+            {{ rate }} * (1 - {{ rate }}) / nullif({{ n }}, 0)
+            + {{ z }} * {{ z }} / (4.0 * nullif({{ n }}, 0) * {{ n }})
+        )
+    ) / (1 + {{ z }} * {{ z }} / nullif({{ n }}, 0))
+{%- endmacro %}

@@ -14,54 +14,40 @@
     )
 }}
 
+{%- set fit_sources = {'churn': 'churn_model_outputs', 'clustering': 'cluster_model_outputs'} %}
+
 with
 
-churn_model_outputs as (
-    select * from {{ ref('churn_model_outputs') }}
-),
+{% for outputs in fit_sources.values() %}
+    {{ outputs }} as (
+        select * from {{ ref(outputs) }}
+    ),
+{% endfor %}
 
-cluster_model_outputs as (
-    select * from {{ ref('cluster_model_outputs') }}
-),
-
-churn_fits as (
-    select
-        model_version,
-        fitted_at,
-        status,
-        error_message,
-        training_window_start,
-        training_window_end,
-        feature_list,
-        config_hash,
-        artifact_format,
-        artifact,
-        'churn' as model_name,
-    from churn_model_outputs
-    where output_name = 'fit'
-),
-
-cluster_fits as (
-    select
-        model_version,
-        fitted_at,
-        status,
-        error_message,
-        training_window_start,
-        training_window_end,
-        feature_list,
-        config_hash,
-        artifact_format,
-        artifact,
-        'clustering' as model_name,
-    from cluster_model_outputs
-    where output_name = 'fit'
-),
+{%- for model_name, outputs in fit_sources.items() %}
+    {{ model_name }}_fits as (
+        select
+            model_version,
+            fitted_at,
+            status,
+            error_message,
+            training_window_start,
+            training_window_end,
+            feature_list,
+            config_hash,
+            artifact_format,
+            artifact,
+            '{{ model_name }}' as model_name,
+        from {{ outputs }}
+        where output_name = 'fit'
+    ),
+{% endfor %}
 
 fits as (
-    select * from churn_fits
-    union all
-    select * from cluster_fits
+    {%- for model_name in fit_sources %}
+        select * from {{ model_name }}_fits
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 registered as (

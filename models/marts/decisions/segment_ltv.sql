@@ -65,20 +65,8 @@ rated as (
 intervals as (
     select
         *,
-        (
-            churn_rate_monthly + z * z / (2.0 * paying_account_months)
-            - z * sqrt(
-                churn_rate_monthly * (1 - churn_rate_monthly) / paying_account_months
-                + z * z / (4.0 * paying_account_months * paying_account_months)
-            )
-        ) / (1 + z * z / paying_account_months) as churn_rate_ci_lower,
-        (
-            churn_rate_monthly + z * z / (2.0 * paying_account_months)
-            + z * sqrt(
-                churn_rate_monthly * (1 - churn_rate_monthly) / paying_account_months
-                + z * z / (4.0 * paying_account_months * paying_account_months)
-            )
-        ) / (1 + z * z / paying_account_months) as churn_rate_ci_upper,
+        {{ wilson_bound('churn_rate_monthly', 'paying_account_months', 'z', 'lower') }} as churn_rate_ci_lower,
+        {{ wilson_bound('churn_rate_monthly', 'paying_account_months', 'z', 'upper') }} as churn_rate_ci_upper,
     from rated
 ),
 

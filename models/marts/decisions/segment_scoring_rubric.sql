@@ -325,34 +325,10 @@ intervals as (
         *,
         retention_rate - baseline_retention_rate as retention_lift,
         expansion_rate - baseline_expansion_rate as expansion_lift,
-        (
-            retention_rate + {{ z }} * {{ z }} / (2 * cohort_members)
-            - {{ z }} * sqrt(
-                retention_rate * (1 - retention_rate) / cohort_members
-                + {{ z }} * {{ z }} / (4 * cohort_members * cohort_members)
-            )
-        ) / (1 + {{ z }} * {{ z }} / cohort_members) as retention_rate_lower,
-        (
-            retention_rate + {{ z }} * {{ z }} / (2 * cohort_members)
-            + {{ z }} * sqrt(
-                retention_rate * (1 - retention_rate) / cohort_members
-                + {{ z }} * {{ z }} / (4 * cohort_members * cohort_members)
-            )
-        ) / (1 + {{ z }} * {{ z }} / cohort_members) as retention_rate_upper,
-        (
-            expansion_rate + {{ z }} * {{ z }} / (2 * cohort_paying_accounts)
-            - {{ z }} * sqrt(
-                expansion_rate * (1 - expansion_rate) / cohort_paying_accounts
-                + {{ z }} * {{ z }} / (4 * cohort_paying_accounts * cohort_paying_accounts)
-            )
-        ) / (1 + {{ z }} * {{ z }} / cohort_paying_accounts) as expansion_rate_lower,
-        (
-            expansion_rate + {{ z }} * {{ z }} / (2 * cohort_paying_accounts)
-            + {{ z }} * sqrt(
-                expansion_rate * (1 - expansion_rate) / cohort_paying_accounts
-                + {{ z }} * {{ z }} / (4 * cohort_paying_accounts * cohort_paying_accounts)
-            )
-        ) / (1 + {{ z }} * {{ z }} / cohort_paying_accounts) as expansion_rate_upper,
+        {{ wilson_bound('retention_rate', 'cohort_members', z, 'lower') }} as retention_rate_lower,
+        {{ wilson_bound('retention_rate', 'cohort_members', z, 'upper') }} as retention_rate_upper,
+        {{ wilson_bound('expansion_rate', 'cohort_paying_accounts', z, 'lower') }} as expansion_rate_lower,
+        {{ wilson_bound('expansion_rate', 'cohort_paying_accounts', z, 'upper') }} as expansion_rate_upper,
     from joined
 ),
 

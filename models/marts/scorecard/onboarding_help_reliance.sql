@@ -210,7 +210,6 @@ compared as (
         rated.activation_rate - baseline.activation_rate as activation_rate_vs_all,
         rated.median_days_to_activation - baseline.median_days_to_activation as median_days_to_activation_vs_all,
         rated.members * 1.0 / baseline.members as member_share,
-        {{ ci_z }} * {{ ci_z }} / nullif(rated.activation_observed_members, 0) as z2_over_n,
     from rated
     inner join rated as baseline
         on
@@ -234,18 +233,10 @@ final as (
         cast(activated_members as {{ dbt.type_bigint() }}) as activated_members,
         cast(round(activation_rate, {{ decimals }}) as {{ type_double() }}) as activation_rate,
         cast(round(
-            (activation_rate + z2_over_n / 2 - {{ ci_z }} * sqrt(
-                activation_rate * (1 - activation_rate) / activation_observed_members
-                + z2_over_n / (4 * activation_observed_members)
-            )) / (1 + z2_over_n),
-            {{ decimals }}
+            {{ wilson_bound('activation_rate', 'activation_observed_members', ci_z, 'lower') }}, {{ decimals }}
         ) as {{ type_double() }}) as activation_rate_ci_lower,
         cast(round(
-            (activation_rate + z2_over_n / 2 + {{ ci_z }} * sqrt(
-                activation_rate * (1 - activation_rate) / activation_observed_members
-                + z2_over_n / (4 * activation_observed_members)
-            )) / (1 + z2_over_n),
-            {{ decimals }}
+            {{ wilson_bound('activation_rate', 'activation_observed_members', ci_z, 'upper') }}, {{ decimals }}
         ) as {{ type_double() }}) as activation_rate_ci_upper,
         cast(round(activation_rate_vs_all, {{ decimals }}) as {{ type_double() }}) as activation_rate_vs_all,
         cast(round(median_days_to_activation, {{ decimals }}) as {{ type_double() }}) as median_days_to_activation,
