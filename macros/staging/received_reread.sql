@@ -3,8 +3,8 @@
         minus `lookback_days` (a literal, so files outside that window are skipped by their statistics),
         and every received day before that with usable rows (`usable`) whose event_id {{ this }} lacks (a
         day's file delivered after the window had passed it; logged by name). Only days {{ this }} holds no
-        row of are checked id by id, so a normal run pays two scans of received_at. Every row when
-        {{ this }} is empty. -#}
+        row of are checked row by row, so a normal run pays one scan of received_at in the feed and one in
+        {{ this }}. Every row when {{ this }} is empty. -#}
     {%- set high_water_mark = run_query(
         'select cast(' ~ dbt.dateadd('day', -lookback_days, 'max(received_at)') ~ ' as '
         ~ dbt.type_string() ~ ') from ' ~ this
@@ -16,7 +16,7 @@
     {%- set received_date = 'cast(cast(received_at as date) as ' ~ dbt.type_string() ~ ')' -%}
     {%- set unseen_days = run_query(
         'select distinct ' ~ received_date ~ ' as received_date from ' ~ feed
-        ~ ' where received_at < ' ~ reprocess_from ~ ' and ' ~ usable
+        ~ ' where received_at < ' ~ reprocess_from
         ~ ' except select distinct ' ~ received_date ~ ' as received_date from ' ~ this
     ).columns[0].values() -%}
     {%- set day_ranges = {} -%}
@@ -26,7 +26,8 @@
             day: '(received_at >= ' ~ day_start ~ ' and received_at < ' ~ dbt.dateadd('day', 1, day_start) ~ ')'
         }) -%}
     {%- endfor -%}
-    {#- a day of nothing but copies of stored events (a file sent twice) is not missing -#}
+    {#- a day of nothing but copies of stored events (a file sent twice) or of unusable rows is not
+        missing; only the days {{ this }} holds no row of are read beyond received_at -#}
     {%- set missing_days = run_query(
         'select distinct ' ~ received_date ~ ' as received_date from ' ~ feed ~ ' as feed'
         ~ ' where (' ~ (day_ranges.values() | join(' or ')) ~ ') and ' ~ usable
