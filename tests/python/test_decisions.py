@@ -76,6 +76,27 @@ def test_drift_alerts_quote_their_reason_and_warn_in_the_build(demo_build):
     assert len(printed) == current
 
 
+def test_drift_judges_only_weeks_the_feed_observed_after_a_warm_up(demo_build):
+    # the demo's users signed up long before its event feed starts: those weeks read as all-inactive
+    # members, which raised hundreds of collapse alerts of the feed's own making
+    signed_up_before_feed = demo_build.scalar(
+        "select count(*) from marts.segment_membership where week_start < "
+        "(select min(feed_date) from intermediate.int_feed_days_completed)"
+    )
+    assert signed_up_before_feed > 0
+    first_week, first_feed_date = demo_build.query(
+        "select (select min(week_start) from marts.segment_size_drift), "
+        "(select min(feed_date) from intermediate.int_feed_days_completed)"
+    )[0]
+    assert first_week >= first_feed_date
+    warm_up_alerts = demo_build.scalar(
+        "select count(*) from marts.segment_size_alerts as alerts "
+        "cross join seeds.decision_settings as settings "
+        "where alerts.baseline_weeks < settings.drift_min_baseline_weeks"
+    )
+    assert warm_up_alerts == 0
+
+
 # --- scoring rubric -----------------------------------------------------------------------------------
 
 

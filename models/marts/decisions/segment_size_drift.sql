@@ -2,7 +2,10 @@
     of the governed list: the segment's members and share of the grain's members that week against its
     trailing baseline (mean and standard deviation of the share over the drift_baseline_weeks before), the
     z-score, and the alert the decision_settings seed's thresholds raise (null when none). Segments with no
-    member in a week have a row with 0 members, so a segment that empties is visible. -#}
+    member in a week have a row with 0 members, so a segment that empties is visible. Only weeks the event
+    feed observed whole (starting on or after its first received day) are measured: before it every
+    member reads as inactive, which would be a collapse of the feed's making; and no alert is raised before
+    drift_min_baseline_weeks of such weeks make a baseline (the warm-up). -#}
 
 {%- set str = dbt.type_string() %}
 
@@ -20,20 +23,36 @@ build_context as (
     select * from {{ ref('int_build_context') }}
 ),
 
+feed_days as (
+    select * from {{ ref('int_feed_days_completed') }}
+),
+
+feed_start as (
+    select min(feed_date) as first_feed_date,
+    from feed_days
+),
+
+observed_membership as (
+    select membership.*,
+    from membership
+    inner join feed_start
+        on membership.week_start >= feed_start.first_feed_date
+),
+
 member_segments as (
     select
         grain,
         week_start,
         'lifecycle_segment' as segment_type,
         lifecycle_segment as segment,
-    from membership
+    from observed_membership
     union all
     select
         grain,
         week_start,
         'engagement_tier' as segment_type,
         engagement_tier as segment,
-    from membership
+    from observed_membership
     where engagement_tier is not null
 ),
 
@@ -155,8 +174,8 @@ classified as (
         *,
         case
             when grain_members < drift_min_members then null
-            when share_rate >= drift_swallow_min_share then 'collapse_swallowed'
             when baseline_weeks < drift_min_baseline_weeks then null
+            when share_rate >= drift_swallow_min_share then 'collapse_swallowed'
             when
                 members = 0
                 and baseline_share_rate >= drift_empty_min_baseline_share
