@@ -12,11 +12,12 @@
     Incremental: the feed rows re-read are those received since the high-water mark minus
     var('event_lookback_days') (a literal, so files outside that window are skipped by their statistics),
     plus every received day before it with usable rows the table lacks (a day's file delivered after the
-    window had moved past it; macro received_reread_predicate). Those rows name the ids to redo. For each, the copy count comes from the
-    feed's copies of those ids (matched on the id alone, then checked); the kept copy is the earliest of
-    the re-read copies and the stored row, when that was received outside the re-read days (the earliest
-    of its copies then). So the table always equals a full refresh; processed_at marks the rows a run wrote
-    so that the event-days model redoes them, whenever they were received. -#}
+    window had moved past it; macro received_reread_predicate). Those rows name the ids to redo. For
+    each, the copy count comes from the feed's copies of those ids (matched on the id alone, then
+    checked); the kept copy is the earliest of the re-read copies and the stored row, when that was
+    received outside the re-read days (the earliest of its copies then). So the table always equals a
+    full refresh; processed_at marks the rows a run wrote so that the event-days model redoes them,
+    whenever they were received. -#}
 
 {%- if is_incremental() %}
     {#- A join against {{ this }} instead of these literals would read the whole feed. -#}
