@@ -52,6 +52,8 @@
             ['missing_member', blank.format('user_id') ~ ' and ' ~ blank.format('account_id')],
             ['unknown_user', 'not (' ~ blank.format('user_id') ~ ') and trim(user_id) not in (select trim(user_id) from '
                 ~ source('app', 'users') ~ ' where user_id is not null)'],
+            ['unknown_account', blank.format('user_id') ~ ' and trim(account_id) not in (select trim(account_id) from '
+                ~ source('crm', 'accounts') ~ ' where account_id is not null)'],
             ['duplicate_touch_id', duplicate.format('touch_id', 'sent_at, campaign_id, action, channel, user_id, '
                 ~ 'account_id, is_holdout, opened_at, clicked_at, unsubscribed_at')],
         ]},

@@ -101,57 +101,64 @@ def _campaign_manifest(project) -> dict:
 
 def test_campaign_staging_counts_duplicates_and_unknowns(demo_build):
     planted = _campaign_manifest(demo_build)["dirty_counts"]
-    status, raw, duplicates, unknown_users, other, unknown_channels, unknown_actions = demo_build.query(
-        "select campaign_data_status, raw_rows, duplicate_rows, unknown_user_rows, other_quarantined_rows, "
-        "unknown_channel_touches, unknown_action_touches from marts.campaign_feed_status"
-    )[0]
+    status, raw, duplicates, unknown_users, unknown_accounts, other, unknown_channels, unknown_actions = (
+        demo_build.query(
+            "select campaign_data_status, raw_rows, duplicate_rows, unknown_user_rows, unknown_account_rows, "
+            "other_quarantined_rows, unknown_channel_touches, unknown_action_touches "
+            "from marts.campaign_feed_status"
+        )[0]
+    )
     assert status == "ok"
     assert raw == demo_build.scalar("select count(*) from raw_crm.campaign_touches")
     # a retry copy of an unknown user's touch is quarantined as unknown_user (the first rule that holds)
     assert duplicates + unknown_users == planted["duplicate_touch"] + planted["unknown_user"]
     assert unknown_users >= planted["unknown_user"] and other == 0
+    assert unknown_accounts == planted["unknown_account"] > 0
     assert unknown_channels == planted["unknown_channel"] > 0
     assert unknown_actions == planted["unknown_action"] > 0
     other_channel = "select count(*) from staging.stg_crm__campaign_touches where channel = 'other'"
     assert demo_build.scalar(other_channel) > 0
 
 
-def _readout_row(project, action: str, channel: str, segment: str, outcome: str = "reengagement"):
+def _readout_row(project, grain: str, action: str, channel: str, segment: str, outcome: str = "reengagement"):
     rows = project.query(
         "select lift, lift_ci_lower, lift_ci_upper, p_value, p_value_adjusted, is_lift_significant_adjusted, "
         "is_recommended, contacted_observed, holdout_observed from marts.campaign_readout "
-        f"where action = '{action}' and channel = '{channel}' and segment = '{segment}' "
-        f"and outcome = '{outcome}'"
+        f"where grain = '{grain}' and action = '{action}' and channel = '{channel}' "
+        f"and segment = '{segment}' and outcome = '{outcome}'"
     )
-    assert len(rows) == 1, (action, channel, segment, outcome)
+    assert len(rows) == 1, (grain, action, channel, segment, outcome)
     return rows[0]
 
 
 def test_campaign_readout_recovers_the_planted_lifts(demo_build):
-    """Per action and channel (segment 'all', which does not depend on how the generator's strata map onto
-    lifecycle segments) the true re-engagement lift - the members-weighted planted lift of its sends, from
-    truth/campaign_lifts.parquet - lies in the readout's 95% interval; the planted zero is not significant
-    after adjustment (so not recommended) and the largest planted lift is recommended."""
+    """Per grain (user touches; account-level calls), action and channel (segment 'all', which does not
+    depend on how the generator's strata map onto lifecycle segments) the true re-engagement lift - the
+    members-weighted planted lift of its sends, from truth/campaign_lifts.parquet - lies in the readout's 95%
+    interval; a planted zero is not significant after adjustment (so not recommended) and each grain's
+    largest planted lift is recommended."""
     import pyarrow.parquet as pq
 
     sends = pq.read_table(demo_build.work / "truth" / "campaign_lifts.parquet").to_pylist()
-    true_lift: dict[tuple[str, str], list[float]] = {}
+    true_lift: dict[tuple[str, str, str], list[float]] = {}
     for send in sends:
-        cell = true_lift.setdefault((send["action"], send["channel"]), [0.0, 0.0])
+        cell = true_lift.setdefault((send["grain"], send["action"], send["channel"]), [0.0, 0.0])
         cell[0] += send["members"] * send["true_reengagement_lift"]
         cell[1] += send["members"]
-    assert len(true_lift) >= 4
-    for (action, channel), (weighted, members) in true_lift.items():
+    assert len(true_lift) >= 7 and {grain for grain, _, _ in true_lift} == {"user", "account"}
+    for (grain, action, channel), (weighted, members) in true_lift.items():
         truth = weighted / members
         lift, lower, upper, _p, p_adj, significant, recommended, n_contacted, n_holdout = _readout_row(
-            demo_build, action, channel, "all"
+            demo_build, grain, action, channel, "all"
         )
-        assert n_contacted >= 30 and n_holdout >= 30, (action, channel)
-        assert lower <= truth <= upper, (action, channel, truth, lift, lower, upper)
+        assert n_contacted >= 30 and n_holdout >= 30, (grain, action, channel)
+        assert lower <= truth <= upper, (grain, action, channel, truth, lift, lower, upper)
         if truth == 0:
-            assert not significant and not recommended and p_adj > 0.05, (action, channel, lift, p_adj)
-    action, channel = max(true_lift, key=lambda key: true_lift[key][0] / true_lift[key][1])
-    assert _readout_row(demo_build, action, channel, "all")[6] is True
+            assert not significant and not recommended and p_adj > 0.05, (grain, action, channel, lift, p_adj)
+    for grain in ("user", "account"):
+        cells = [key for key in true_lift if key[0] == grain]
+        best = max(cells, key=lambda key: true_lift[key][0] / true_lift[key][1])
+        assert _readout_row(demo_build, *best, "all")[6] is True, best
 
 
 def test_campaign_readout_adjusts_and_respects_consent(demo_build):

@@ -329,11 +329,12 @@ def test_cli_rejects_a_start_that_is_not_a_monday() -> None:
 
 
 # ------------------------------------------------------------------------- products and feed defects
-DEFAULT_DIGEST = "dbd04f5e5cad5000bd060dfdd5bfc9e7b57718f123f42e5c4aecae7333a68d75"
+DEFAULT_DIGEST = "bfd06c7d867bfad1d46570fe0999738cc2854364ff72cfaee64fb14055f5c171"
 """sha256 over every Parquet file (raw and truth) of the default small run (scale 0.05, seed 11).
 
 Pins the default output byte for byte, so an option added to the generator cannot move the demo's
-figures. When a generator change is meant to change the demo data, update it (and say so)."""
+figures. When a generator change is meant to change the demo data, update it (and say so). Last changed:
+the account-level calls (only crm/campaign_touches and truth/campaign_lifts changed)."""
 
 
 def _digest(cfg: GeneratorConfig) -> str:
@@ -582,6 +583,15 @@ def test_campaign_touches_plant_lifts_with_a_zero_and_dirty_rows(
         ]
         == 0
     )
+    # account-level calls: no user, every account known, a planted lift and a planted zero
+    account_lifts = [c["planted_lift"] for c in campaigns["planted_lifts"] if c["grain"] == "account"]
+    assert 0.0 in account_lifts and max(account_lifts) > 0
+    accounts = f"read_parquet('{small.out / 'crm' / 'accounts.parquet'}')"
+    calls, unknown = con.execute(
+        f"select count(distinct touch_id), count(distinct touch_id) filter (where account_id not in ("
+        f"select account_id from {accounts})) from {touches} where user_id is null"
+    ).fetchone()
+    assert calls > 0 and unknown == campaigns["dirty_counts"]["unknown_account"]
     assert manifest["self_serve_help_events"] == ["help_center_searched"]
     none = _run(tmp_path, campaign_touches=False)
     assert not (none.out / "crm" / "campaign_touches.parquet").exists()

@@ -1,8 +1,8 @@
 {#- One row: whether the feed has campaign data (campaign_data_status 'ok' or 'no_campaign_data' when the
     optional table crm/campaign_touches is absent or empty) and how its raw rows (staged + quarantined, as
     row_count_reconciles proves) were handled: staged,
-    retry duplicates and unknown users quarantined, other quarantine reasons, channels outside the governed
-    list, actions that are no playbook action, account-level touches (no user outcome). -#}
+    retry duplicates, unknown users and unknown accounts quarantined, other quarantine reasons, channels outside the governed
+    list, actions that are no playbook action, account-level touches (no user; read at grain account). -#}
 
 with
 
@@ -27,8 +27,10 @@ quarantine_counts as (
         count(*) as quarantined_rows,
         sum(case when quarantine_reason = 'duplicate_touch_id' then 1 else 0 end) as duplicate_rows,
         sum(case when quarantine_reason = 'unknown_user' then 1 else 0 end) as unknown_user_rows,
-        sum(case when quarantine_reason not in ('duplicate_touch_id', 'unknown_user') then 1 else 0 end)
-            as other_quarantined_rows,
+        sum(case when quarantine_reason = 'unknown_account' then 1 else 0 end) as unknown_account_rows,
+        sum(
+            case when quarantine_reason not in ('duplicate_touch_id', 'unknown_user', 'unknown_account') then 1 else 0 end
+        ) as other_quarantined_rows,
     from quarantine
     where source_table = 'crm.campaign_touches'
 ),
@@ -61,6 +63,8 @@ final as (
         cast(coalesce(staged_counts.holdout_touches, 0) as {{ dbt.type_bigint() }}) as holdout_touches,
         cast(coalesce(quarantine_counts.duplicate_rows, 0) as {{ dbt.type_bigint() }}) as duplicate_rows,
         cast(coalesce(quarantine_counts.unknown_user_rows, 0) as {{ dbt.type_bigint() }}) as unknown_user_rows,
+        cast(coalesce(quarantine_counts.unknown_account_rows, 0) as {{ dbt.type_bigint() }})
+            as unknown_account_rows,
         cast(coalesce(quarantine_counts.other_quarantined_rows, 0) as {{ dbt.type_bigint() }})
             as other_quarantined_rows,
         cast(coalesce(staged_counts.unknown_channel_touches, 0) as {{ dbt.type_bigint() }})

@@ -1,12 +1,14 @@
-{#- One row per playbook action, channel, lifecycle segment at send ('all' too) and outcome
+{#- One row per grain (user, or account for account-level outreach), playbook action, channel, lifecycle
+    segment at send ('all' too) and outcome
     (reengagement, activation, retention_28d): the audience, send, open, click and unsubscribe rates, the
     outcome rate of the contacted members and of the holdout, the lift (difference) with a 95%
     Agresti-Caffo interval (one success and one failure added to each arm, so a small arm with a 0% or
     100% rate does not get a zero-width interval; z = var experiment_ci_z), its two-sided p-value, the p-value adjusted over every comparison of the
     readout (var multiple_comparison_method: holm or bh) and the decision at var multiple_comparison_alpha.
-    is_recommended: the adjusted lift is significant and positive; eligible_members_now counts the users in
-    that segment this week the channel may reach (marketing channels, var campaign_marketing_channels: with
-    marketing consent; nobody who unsubscribed from the channel). Without campaign data: one row with
+    is_recommended: the adjusted lift is significant and positive; eligible_members_now counts the users (or
+    accounts) in that segment this week the channel may reach (marketing channels, var
+    campaign_marketing_channels: with marketing consent; nobody who unsubscribed from the channel; an account
+    through at least one such user of its own). Without campaign data: one row with
     campaign_data_status 'no_campaign_data' and null measures. -#}
 
 {%- set ci_z = var('experiment_ci_z') -%}
@@ -54,6 +56,7 @@ touches_by_segment as (
 
 funnel as (
     select
+        grain,
         action,
         channel,
         segment,
@@ -66,6 +69,7 @@ funnel as (
         sum(case when is_unsubscribed then 1 else 0 end) as unsubscribed_touches,
     from touches_by_segment
     group by
+        grain,
         action,
         channel,
         segment
@@ -74,6 +78,7 @@ funnel as (
 outcomes_long as (
     {%- for outcome, columns in outcomes.items() %}
     select
+        grain,
         action,
         channel,
         segment,
@@ -86,6 +91,7 @@ outcomes_long as (
             as holdout_successes,
     from touches_by_segment
     group by
+        grain,
         action,
         channel,
         segment
@@ -146,7 +152,7 @@ ranked as (
         p_values.*,
         {{ engagement.p_value_adjustment_columns(
             'p_values.p_value', 'p_values.comparison_family',
-            'p_values.action, p_values.channel, p_values.segment, p_values.outcome',
+            'p_values.grain, p_values.action, p_values.channel, p_values.segment, p_values.outcome',
         ) }}
     from p_values
 ),
@@ -163,12 +169,15 @@ unsubscribed_channels as (
         user_id,
         channel,
     from touch_outcomes
-    where is_unsubscribed
+    where
+        is_unsubscribed
+        and grain = 'user'
 ),
 
 current_members as (
     select
         membership.user_id,
+        membership.account_id,
         membership.lifecycle_segment,
         coalesce(membership.is_marketing_opt_in, false) as is_marketing_opt_in,
     from membership
@@ -186,6 +195,7 @@ eligible as (
         channels.channel,
         current_members.lifecycle_segment as segment,
         current_members.user_id,
+        current_members.account_id,
     from channels
     cross join current_members
     left join unsubscribed_channels
@@ -200,27 +210,82 @@ eligible as (
         )
 ),
 
+-- an account may be reached on a channel through at least one user of its own the channel may reach
+eligible_account_ids as (
+    select distinct
+        channel,
+        account_id,
+    from eligible
+    where account_id is not null
+),
+
+current_accounts as (
+    select
+        membership.account_id,
+        membership.lifecycle_segment,
+    from membership
+    where
+        membership.is_current_week
+        and membership.grain = 'account'
+),
+
+eligible_accounts as (
+    select
+        channels.channel,
+        current_accounts.lifecycle_segment as segment,
+        current_accounts.account_id,
+    from channels
+    cross join current_accounts
+    left join eligible_account_ids
+        on
+            channels.channel = eligible_account_ids.channel
+            and current_accounts.account_id = eligible_account_ids.account_id
+    where
+        channels.channel not in ({{ marketing_channels }})
+        or eligible_account_ids.account_id is not null
+),
+
+eligible_members as (
+    select
+        'user' as grain,
+        channel,
+        segment,
+    from eligible
+    union all
+    select
+        'account' as grain,
+        channel,
+        segment,
+    from eligible_accounts
+),
+
 eligible_counts as (
     select
+        grain,
         channel,
         segment,
         count(*) as eligible_members_now,
-    from eligible
+    from eligible_members
     group by
+        grain,
         channel,
         segment
     union all
     select
+        grain,
         channel,
         'all' as segment,
         count(*) as eligible_members_now,
-    from eligible
-    group by channel
+    from eligible_members
+    group by
+        grain,
+        channel
 ),
 
 readout as (
     select
         'ok' as campaign_data_status,
+        adjusted.grain,
         adjusted.action,
         adjusted.channel,
         adjusted.segment,
@@ -253,18 +318,21 @@ readout as (
     from adjusted
     inner join funnel
         on
-            adjusted.action = funnel.action
+            adjusted.grain = funnel.grain
+            and adjusted.action = funnel.action
             and adjusted.channel = funnel.channel
             and adjusted.segment = funnel.segment
     left join eligible_counts
         on
-            adjusted.channel = eligible_counts.channel
+            adjusted.grain = eligible_counts.grain
+            and adjusted.channel = eligible_counts.channel
             and adjusted.segment = eligible_counts.segment
 ),
 
 no_data as (
     select
         'no_campaign_data' as campaign_data_status,
+        'none' as grain,
         'none' as action,
         'none' as channel,
         'all' as segment,
@@ -305,6 +373,7 @@ unioned as (
 final as (
     select
         cast(campaign_data_status as {{ dbt.type_string() }}) as campaign_data_status,
+        cast(grain as {{ dbt.type_string() }}) as grain,
         cast(action as {{ dbt.type_string() }}) as action,
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(segment as {{ dbt.type_string() }}) as segment,

@@ -3,8 +3,8 @@
     of its seven tests and two marts re-ran the cleaning and de-duplication over the raw file (10.7M-event
     demo, 840k touches: 0.9 s a test in the daily run; the table takes 0.8 s once). -#}
 {#- One row per campaign touch (a send or a holdout). Rows without a touch id, a send time or a member, rows
-    for a user id that app/users does not know, and retry copies of a touch id are quarantined (macro
-    quarantine_rules). Action and channel are lower-cased and trimmed; a channel outside the governed list
+    for a user id that app/users does not know, account-level rows for an account crm/accounts does not
+    know, and retry copies of a touch id are quarantined (macro quarantine_rules). Action and channel are lower-cased and trimmed; a channel outside the governed list
     (var campaign_known_channels) becomes 'other' (the exported value stays in source_channel). -#}
 
 {%- set known_channels = "'" ~ var('campaign_known_channels') | join("', '") ~ "'" -%}

@@ -11,7 +11,12 @@ It is planted through the holdout draw: given each member's simulated outcome ``
 so that its outcome rate is the contacted rate minus the planted lift of the campaign's action, channel
 and stratum (zero for ``send_onboarding_checklist``). Activation and 28-day retention get no planted lift.
 The truth records each cell's planted lift; dirty rows (retry duplicates, an unknown channel and action,
-unknown users) are counted in the manifest.
+unknown users and accounts) are counted in the manifest.
+
+Account-level outreach (``ACCOUNT_CAMPAIGNS``: customer-success calls, ``user_id`` null) works the same way
+on accounts, from their own random stream: an account's stratum and outcome are those of its members taken
+together (activated when a member is, a key action when a member has one), so its planted lift is on the
+account's re-engagement.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ DUPLICATE_RATE = 0.02
 UNKNOWN_CHANNEL_RATE = 0.01
 UNKNOWN_ACTION_RATE = 0.01
 UNKNOWN_USER_RATE = 0.005
+UNKNOWN_ACCOUNT_RATE = 0.01
+"""Share of the account-level calls whose account_id crm/accounts does not know."""
 UNKNOWN_CHANNEL = "whatsapp"
 UNKNOWN_ACTION = "legacy_newsletter"
 
@@ -71,6 +78,12 @@ CAMPAIGNS: tuple[Campaign, ...] = (
     Campaign("cmp_onboarding_checklist", "send_onboarding_checklist", "email", (("not_activated", 0.0),)),
 )
 STRATA = ("not_activated", "dormant", "active")
+ACCOUNT_CAMPAIGNS: tuple[Campaign, ...] = (
+    Campaign("cmp_executive_outreach", "executive_outreach", "csm_call", (("dormant", 0.05),)),
+    Campaign("cmp_health_review_call", "schedule_health_review", "csm_call", (("active", 0.08),)),
+    Campaign("cmp_plan_upgrade_call", "propose_plan_upgrade", "csm_call", (("active", 0.0),)),
+)
+"""Account-level calls (``user_id`` null): a planted lift on dormant accounts, zero on active ones."""
 
 
 def _strata(
@@ -113,6 +126,132 @@ def _holdout(y: np.ndarray, lift: float, rng: np.random.Generator) -> np.ndarray
     return held
 
 
+def _sends(
+    cfg: GeneratorConfig,
+    campaigns: tuple[Campaign, ...],
+    grain: str,
+    active_days: np.ndarray,
+    created_day: np.ndarray,
+    activated_day: np.ndarray,
+    consent: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[dict[str, list[np.ndarray]], list[dict[str, object]]]:
+    """Each send of ``campaigns`` to its strata (rows of ``active_days``: users or accounts)."""
+    n_days = active_days.shape[1]
+    rows: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("campaign", "user", "holdout", "sent", "open", "click", "unsub")
+    }
+    truth: list[dict[str, object]] = []
+    unsubscribed = {ch: np.zeros(active_days.shape[0], dtype=bool) for ch in CHANNEL_FUNNEL}
+    for week in range(FIRST_SEND_WEEK, cfg.weeks, SEND_EVERY_WEEKS):
+        day = 7 * week
+        if day + 3 + REENGAGE_DAYS + 1 > n_days:
+            break
+        strata = _strata(active_days, created_day, activated_day, day)
+        for c, campaign in enumerate(campaigns):
+            send_day = day + c % 3  # Monday to Wednesday of the week
+            eligible = ~unsubscribed.get(campaign.channel, np.zeros(active_days.shape[0], dtype=bool))
+            if campaign.channel in MARKETING_CHANNELS:
+                eligible &= consent
+            for stratum, lift in campaign.lifts:
+                pool = np.flatnonzero((strata == STRATA.index(stratum)) & eligible)
+                members = pool[rng.random(pool.size) < AUDIENCE_SHARE]
+                y = active_days[members, send_day + 1 : send_day + 1 + REENGAGE_DAYS].any(axis=1)
+                target = feasible_lift(y, lift)
+                held = _holdout(y, target, rng)
+                sent = (
+                    cfg.start_us
+                    + send_day * US_PER_DAY
+                    + 9 * US_PER_HOUR
+                    + rng.integers(0, 120, members.size) * US_PER_MINUTE
+                )
+                p_open, p_click, p_unsub = CHANNEL_FUNNEL.get(campaign.channel, (0.0, 0.0, 0.0))
+                opened = ~held & (rng.random(members.size) < p_open)
+                clicked = opened & (rng.random(members.size) < (0.0 if np.isnan(p_click) else p_click))
+                unsub = ~held & (rng.random(members.size) < p_unsub)
+                if campaign.channel in unsubscribed:
+                    unsubscribed[campaign.channel][members[unsub]] = True
+                lag = rng.integers(5, 600, members.size) * US_PER_MINUTE
+                rows["campaign"].append(np.full(members.size, c))
+                rows["user"].append(members)
+                rows["holdout"].append(held)
+                rows["sent"].append(sent)
+                rows["open"].append(np.where(opened, sent + lag, -1))
+                rows["click"].append(np.where(clicked, sent + 2 * lag, -1))
+                rows["unsub"].append(np.where(unsub, sent + 3 * lag, -1))
+                truth.append(
+                    {
+                        "grain": grain,
+                        "campaign_id": campaign.campaign_id,
+                        "action": campaign.action,
+                        "channel": campaign.channel,
+                        "stratum": stratum,
+                        "send_week_start": cfg.day(day).isoformat(),
+                        "members": int(members.size),
+                        "holdout_members": int(held.sum()),
+                        "planted_lift": lift,
+                        "true_reengagement_lift": round(target, 6),
+                        "contacted_reengaged": int(y[~held].sum()),
+                        "holdout_reengaged": int(y[held].sum()),
+                    }
+                )
+    return rows, truth
+
+
+def _columns(rows: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
+    """The sends' rows as one array per column (empty arrays when a period is too short for any send)."""
+    empty = {"holdout": np.zeros(0, dtype=bool)}
+    cols = {k: np.concatenate(v) if v else empty.get(k, np.zeros(0, dtype=np.int64)) for k, v in rows.items()}
+    order = np.lexsort((cols["user"], cols["campaign"], cols["sent"]))
+    return {k: v[order] for k, v in cols.items()}
+
+
+def _accounts(
+    account_ids: np.ndarray, active_days: np.ndarray, created_day: np.ndarray, activated_day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per account (members taken together): its id, key-action days, first signup and first activation."""
+    has = np.flatnonzero(account_ids != None)  # noqa: E711 - an object array of ids and None
+    ids, codes = np.unique(account_ids[has].astype(str), return_inverse=True)
+    order = has[np.argsort(codes, kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(np.sort(codes)) != 0])
+    if order.size == 0:
+        return ids, np.zeros((0, active_days.shape[1]), dtype=bool), np.zeros(0), np.zeros(0)
+    return (
+        ids.astype(object),
+        np.logical_or.reduceat(active_days[order], starts, axis=0),
+        np.minimum.reduceat(created_day[order], starts),
+        np.minimum.reduceat(activated_day[order], starts),
+    )
+
+
+def _account_table(
+    account_ids: np.ndarray, cols: dict[str, np.ndarray], rng: np.random.Generator, dirty: dict[str, int]
+) -> pa.Table:
+    """The account-level touches: no user, the account's id (a few unknown ones), a call (no open, click or
+    unsubscribe)."""
+    n = cols["user"].size
+    campaigns = [ACCOUNT_CAMPAIGNS[c] for c in cols["campaign"]]
+    unknown = rng.random(n) < UNKNOWN_ACCOUNT_RATE
+    dirty["unknown_account"] = int(unknown.sum())
+    ghost = np.array([f"acc_unknown_{i:06d}" for i in range(n)], dtype=object)
+    accounts = np.where(unknown, ghost, account_ids[cols["user"]])
+    return pa.table(
+        {
+            "touch_id": pa.array([f"tch_acct_{i:08d}" for i in range(n)], type=pa.string()),
+            "campaign_id": pa.array([c.campaign_id for c in campaigns], type=pa.string()),
+            "action": pa.array([c.action for c in campaigns], type=pa.string()),
+            "channel": pa.array([c.channel for c in campaigns], type=pa.string()),
+            "user_id": pa.nulls(n, type=pa.string()),
+            "account_id": pa.array(accounts, type=pa.string()),
+            "is_holdout": pa.array(cols["holdout"], type=pa.bool_()),
+            "sent_at": timestamps(cols["sent"]),
+            "opened_at": pa.nulls(n, type=pa.timestamp("us")),
+            "clicked_at": pa.nulls(n, type=pa.timestamp("us")),
+            "unsubscribed_at": pa.nulls(n, type=pa.timestamp("us")),
+        }
+    )
+
+
 @dataclass
 class CampaignOutput:
     """The raw table (with its dirty rows), the planted truth per send and cell, the dirty-row counts."""
@@ -133,67 +272,9 @@ def build_touches(
 ) -> CampaignOutput:
     """Every touch (sends and holdouts) of every campaign, plus its dirty rows and the planted truth."""
     rng = cfg.rng(STREAM_CAMPAIGN)
-    n_days = active_days.shape[1]
-    rows: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("campaign", "user", "holdout", "sent", "open", "click", "unsub")
-    }
-    truth: list[dict[str, object]] = []
-    unsubscribed = {ch: np.zeros(user_ids.size, dtype=bool) for ch in CHANNEL_FUNNEL}
-    for week in range(FIRST_SEND_WEEK, cfg.weeks, SEND_EVERY_WEEKS):
-        day = 7 * week
-        if day + 3 + REENGAGE_DAYS + 1 > n_days:
-            break
-        strata = _strata(active_days, created_day, activated_day, day)
-        for c, campaign in enumerate(CAMPAIGNS):
-            send_day = day + c % 3  # Monday to Wednesday of the week
-            eligible = ~unsubscribed[campaign.channel]
-            if campaign.channel in MARKETING_CHANNELS:
-                eligible &= consent
-            for stratum, lift in campaign.lifts:
-                pool = np.flatnonzero((strata == STRATA.index(stratum)) & eligible)
-                members = pool[rng.random(pool.size) < AUDIENCE_SHARE]
-                y = active_days[members, send_day + 1 : send_day + 1 + REENGAGE_DAYS].any(axis=1)
-                target = feasible_lift(y, lift)
-                held = _holdout(y, target, rng)
-                sent = (
-                    cfg.start_us
-                    + send_day * US_PER_DAY
-                    + 9 * US_PER_HOUR
-                    + rng.integers(0, 120, members.size) * US_PER_MINUTE
-                )
-                p_open, p_click, p_unsub = CHANNEL_FUNNEL[campaign.channel]
-                opened = ~held & (rng.random(members.size) < p_open)
-                clicked = opened & (rng.random(members.size) < (0.0 if np.isnan(p_click) else p_click))
-                unsub = ~held & (rng.random(members.size) < p_unsub)
-                unsubscribed[campaign.channel][members[unsub]] = True
-                lag = rng.integers(5, 600, members.size) * US_PER_MINUTE
-                rows["campaign"].append(np.full(members.size, c))
-                rows["user"].append(members)
-                rows["holdout"].append(held)
-                rows["sent"].append(sent)
-                rows["open"].append(np.where(opened, sent + lag, -1))
-                rows["click"].append(np.where(clicked, sent + 2 * lag, -1))
-                rows["unsub"].append(np.where(unsub, sent + 3 * lag, -1))
-                truth.append(
-                    {
-                        "campaign_id": campaign.campaign_id,
-                        "action": campaign.action,
-                        "channel": campaign.channel,
-                        "stratum": stratum,
-                        "send_week_start": cfg.day(day).isoformat(),
-                        "members": int(members.size),
-                        "holdout_members": int(held.sum()),
-                        "planted_lift": lift,
-                        "true_reengagement_lift": round(target, 6),
-                        "contacted_reengaged": int(y[~held].sum()),
-                        "holdout_reengaged": int(y[held].sum()),
-                    }
-                )
-    empty = {"holdout": np.zeros(0, dtype=bool)}  # a period too short for any send: an empty table
-    cols = {k: np.concatenate(v) if v else empty.get(k, np.zeros(0, dtype=np.int64)) for k, v in rows.items()}
+    rows, truth = _sends(cfg, CAMPAIGNS, "user", active_days, created_day, activated_day, consent, rng)
+    cols = _columns(rows)
     n = cols["user"].size
-    order = np.lexsort((cols["user"], cols["campaign"], cols["sent"]))
-    cols = {k: v[order] for k, v in cols.items()}
     touch_ids = np.array([f"tch_{i:08d}" for i in range(n)], dtype=object)
     action = np.array([CAMPAIGNS[c].action for c in cols["campaign"]], dtype=object)
     channel = np.array([CAMPAIGNS[c].channel for c in cols["campaign"]], dtype=object)
@@ -236,12 +317,21 @@ def build_touches(
     dirty["duplicate_touch"] = int(dup.size)
     if dup.size:
         table = pa.concat_tables([table, table.take(pa.array(dup))])
-    return CampaignOutput(table, pa.Table.from_pylist(truth), dirty)
+
+    ids, *members = _accounts(account_ids, active_days, created_day, activated_day)
+    everyone = np.ones(ids.size, dtype=bool)  # calls are no marketing: no consent needed
+    acc_rng = cfg.rng(STREAM_CAMPAIGN, 1)
+    acc_rows, acc_truth = _sends(cfg, ACCOUNT_CAMPAIGNS, "account", *members, everyone, acc_rng)
+    table = pa.concat_tables([table, _account_table(ids, _columns(acc_rows), acc_rng, dirty)])
+    return CampaignOutput(table, pa.Table.from_pylist(truth + acc_truth), dirty)
 
 
 def truth_manifest(out: CampaignOutput) -> dict[str, object]:
     """The manifest entry: the planted lifts per action, channel and stratum and the dirty-row counts."""
-    lifts = sorted({(c.action, c.channel, s, lift) for c in CAMPAIGNS for s, lift in c.lifts})
+    lifts = sorted(
+        {("user", c.action, c.channel, s, lift) for c in CAMPAIGNS for s, lift in c.lifts}
+        | {("account", c.action, c.channel, s, lift) for c in ACCOUNT_CAMPAIGNS for s, lift in c.lifts}
+    )
     return {
         "table": "crm/campaign_touches",
         "outcome": f"re-engagement: a key action on day 1..{REENGAGE_DAYS} after the send day",
@@ -254,8 +344,10 @@ def truth_manifest(out: CampaignOutput) -> dict[str, object]:
         "true_lift_per_send": "campaign_lifts.parquet: true_reengagement_lift = planted_lift capped at "
         "what the send's outcome rate allows (2 x rate with a half holdout); members and holdouts per send",
         "marketing_channels_need_consent": list(MARKETING_CHANNELS),
+        "account_level": "user_id null: the account's members taken together (stratum, outcome)",
         "planted_lifts": [
-            {"action": a, "channel": ch, "stratum": s, "planted_lift": lift} for a, ch, s, lift in lifts
+            {"grain": g, "action": a, "channel": ch, "stratum": s, "planted_lift": lift}
+            for g, a, ch, s, lift in lifts
         ],
         "touch_rows": out.table.num_rows,
         "dirty_counts": out.dirty_counts,

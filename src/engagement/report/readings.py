@@ -288,21 +288,22 @@ def campaigns_reading(readout: pd.DataFrame) -> str:
     raw = int(tested["is_lift_significant"].astype(bool).sum())
     adjusted = tested[tested["is_lift_significant_adjusted"].astype(bool)]
     head = (
-        f"Of {len(tested)} comparisons (action x channel x segment x outcome), {raw} are significant "
+        f"Of {len(tested)} comparisons (grain x action x channel x segment x outcome), {raw} are significant "
         f"unadjusted and {len(adjusted)} after the false-discovery adjustment"
     )
     recommended = adjusted[adjusted["is_recommended"].astype(bool) & (adjusted["segment"] != "all")]
     if recommended.empty:
         return head + "; no action is recommended for any segment."
     best = recommended.sort_values(
-        ["lift", "action", "channel", "segment"], ascending=[False, True, True, True]
+        ["lift", "grain", "action", "channel", "segment"], ascending=[False, False, True, True, True]
     )
     top = best.iloc[0]
+    members = "users" if top["grain"] == "user" else "accounts"
     return (
         f"{head}. Strongest: {top['action']} by {top['channel']} for {label(top['segment'])} moves "
         f"{top['outcome']} by {points(float(top['lift']))} [{points(float(top['lift_ci_lower']))}, "
-        f"{points(float(top['lift_ci_upper']))}], reachable now: {int(top['eligible_members_now']):,} users "
-        f"(consent and unsubscribes respected)."
+        f"{points(float(top['lift_ci_upper']))}], reachable now: "
+        f"{int(top['eligible_members_now']):,} {members} (consent and unsubscribes respected)."
     )
 
 

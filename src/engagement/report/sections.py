@@ -602,7 +602,7 @@ def _experiments(marts: Marts, context: Context, section: Section) -> None:
 def _campaigns(marts: Marts, context: Context, section: Section) -> None:
     readout = marts.df(
         "select * from marts.campaign_readout where campaign_data_status = 'ok' "
-        "order by action, channel, segment, outcome"
+        "order by grain desc, action, channel, segment, outcome"
     )
     section.notes.append(readings.campaigns_reading(readout))
     if readout.empty:
@@ -613,6 +613,7 @@ def _campaigns(marts: Marts, context: Context, section: Section) -> None:
         adjusted = bool(row["is_lift_significant_adjusted"])
         rows.append(
             [
+                Cell(str(row["grain"])),
                 Cell(str(row["action"])),
                 Cell(str(row["channel"])),
                 Cell(label(str(row["segment"]))),
@@ -631,8 +632,9 @@ def _campaigns(marts: Marts, context: Context, section: Section) -> None:
         )
     section.tables.append(
         Table(
-            "Campaign readout (contacted vs holdout, by segment at send)",
+            "Campaign readout (contacted vs holdout, by segment at send; grain account: account-level calls)",
             [
+                "grain",
                 "action",
                 "channel",
                 "segment",
