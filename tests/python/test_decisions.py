@@ -1,6 +1,8 @@
-"""Decision marts (issue 13, items 1-3): segment-size drift alerts, onboarding funnels by segment, the
-segment scoring rubric - on the shared demo build, and one small alt-product build whose required
-milestone setup_complete never fires (a tracking gap: segments must collapse and the alert must say so).
+"""Decision marts (issue 13): segment-size drift alerts, onboarding funnels by segment, the segment scoring
+rubric, the campaign readout - on the shared demo build, on an alt-product build with campaign data (other
+event names, currencies and seed: the planted funnel drop-off and campaign lifts must be found there too),
+and on a small alt-product build whose required milestone setup_complete never fires (a tracking gap:
+segments must collapse and the alert must say so).
 """
 
 from __future__ import annotations
@@ -15,12 +17,27 @@ def _manifest(project: DbtProject) -> dict:
     return json.loads((project.work / "truth" / "manifest.json").read_text())
 
 
+@pytest.fixture(scope="module")
+def campaign_alt(tmp_path_factory) -> DbtProject:
+    """The alt product with campaign data (user and account-level touches), another seed, built once."""
+    work = tmp_path_factory.mktemp("decisions_campaign_alt")
+    generate(work / "raw", work / "truth", scale=0.25, seed=29, extra=("--product", "alt"))
+    project = make_project(work, work / "raw")
+    project.build_output = project.dbt("build").stdout
+    return project
+
+
+PLANTED_BUILDS = ["demo_build", "campaign_alt"]
+
+
 # --- onboarding funnel ------------------------------------------------------------------------------
 
 
-def test_funnel_finds_the_planted_dropoff_step(demo_build):
-    planted = _manifest(demo_build)["funnel_dropoff"]
-    rows = demo_build.query(
+@pytest.mark.parametrize("build", PLANTED_BUILDS)
+def test_funnel_finds_the_planted_dropoff_step(build, request):
+    project = request.getfixturevalue(build)
+    planted = _manifest(project)["funnel_dropoff"]
+    rows = project.query(
         "select step, conversion_gap, step_conversion_rate, rest_step_conversion_rate "
         "from marts.onboarding_funnel_dropoff "
         f"where group_type = '{planted['group_type']}' and group_value = '{planted['group_value']}' "
@@ -183,3 +200,49 @@ def test_self_serve_help_column_comes_from_the_alt_tracking_plan(silent_alt):
         "select event_name from staging.stg_app__tracking_plan where is_self_serve_help"
     )
     assert help_events == [("help_article_read",)]
+
+
+# --- campaign readout against the planted lifts ------------------------------------------------
+
+
+def _readout_row(project, grain: str, action: str, channel: str, segment: str, outcome: str = "reengagement"):
+    rows = project.query(
+        "select lift, lift_ci_lower, lift_ci_upper, p_value, p_value_adjusted, is_lift_significant_adjusted, "
+        "is_recommended, contacted_observed, holdout_observed from marts.campaign_readout "
+        f"where grain = '{grain}' and action = '{action}' and channel = '{channel}' "
+        f"and segment = '{segment}' and outcome = '{outcome}'"
+    )
+    assert len(rows) == 1, (grain, action, channel, segment, outcome)
+    return rows[0]
+
+
+@pytest.mark.parametrize("build", PLANTED_BUILDS)
+def test_campaign_readout_recovers_the_planted_lifts(build, request):
+    """Per grain (user touches; account-level calls), action and channel (segment 'all', which does not
+    depend on how the generator's strata map onto lifecycle segments) the true re-engagement lift - the
+    members-weighted planted lift of its sends, from truth/campaign_lifts.parquet - lies in the readout's 95%
+    interval; a planted zero is not significant after adjustment (so not recommended) and each grain's
+    largest planted lift is recommended."""
+    import pyarrow.parquet as pq
+
+    project = request.getfixturevalue(build)
+    sends = pq.read_table(project.work / "truth" / "campaign_lifts.parquet").to_pylist()
+    true_lift: dict[tuple[str, str, str], list[float]] = {}
+    for send in sends:
+        cell = true_lift.setdefault((send["grain"], send["action"], send["channel"]), [0.0, 0.0])
+        cell[0] += send["members"] * send["true_reengagement_lift"]
+        cell[1] += send["members"]
+    assert len(true_lift) >= 7 and {grain for grain, _, _ in true_lift} == {"user", "account"}
+    for (grain, action, channel), (weighted, members) in true_lift.items():
+        truth = weighted / members
+        lift, lower, upper, _p, p_adj, significant, recommended, n_contacted, n_holdout = _readout_row(
+            project, grain, action, channel, "all"
+        )
+        assert n_contacted >= 30 and n_holdout >= 30, (grain, action, channel)
+        assert lower <= truth <= upper, (grain, action, channel, truth, lift, lower, upper)
+        if truth == 0:
+            assert not significant and not recommended and p_adj > 0.05, (grain, action, channel, lift, p_adj)
+    for grain in ("user", "account"):
+        cells = [key for key in true_lift if key[0] == grain]
+        best = max(cells, key=lambda key: true_lift[key][0] / true_lift[key][1])
+        assert _readout_row(project, *best, "all")[6] is True, best

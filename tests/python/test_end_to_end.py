@@ -120,47 +120,6 @@ def test_campaign_staging_counts_duplicates_and_unknowns(demo_build):
     assert demo_build.scalar(other_channel) > 0
 
 
-def _readout_row(project, grain: str, action: str, channel: str, segment: str, outcome: str = "reengagement"):
-    rows = project.query(
-        "select lift, lift_ci_lower, lift_ci_upper, p_value, p_value_adjusted, is_lift_significant_adjusted, "
-        "is_recommended, contacted_observed, holdout_observed from marts.campaign_readout "
-        f"where grain = '{grain}' and action = '{action}' and channel = '{channel}' "
-        f"and segment = '{segment}' and outcome = '{outcome}'"
-    )
-    assert len(rows) == 1, (grain, action, channel, segment, outcome)
-    return rows[0]
-
-
-def test_campaign_readout_recovers_the_planted_lifts(demo_build):
-    """Per grain (user touches; account-level calls), action and channel (segment 'all', which does not
-    depend on how the generator's strata map onto lifecycle segments) the true re-engagement lift - the
-    members-weighted planted lift of its sends, from truth/campaign_lifts.parquet - lies in the readout's 95%
-    interval; a planted zero is not significant after adjustment (so not recommended) and each grain's
-    largest planted lift is recommended."""
-    import pyarrow.parquet as pq
-
-    sends = pq.read_table(demo_build.work / "truth" / "campaign_lifts.parquet").to_pylist()
-    true_lift: dict[tuple[str, str, str], list[float]] = {}
-    for send in sends:
-        cell = true_lift.setdefault((send["grain"], send["action"], send["channel"]), [0.0, 0.0])
-        cell[0] += send["members"] * send["true_reengagement_lift"]
-        cell[1] += send["members"]
-    assert len(true_lift) >= 7 and {grain for grain, _, _ in true_lift} == {"user", "account"}
-    for (grain, action, channel), (weighted, members) in true_lift.items():
-        truth = weighted / members
-        lift, lower, upper, _p, p_adj, significant, recommended, n_contacted, n_holdout = _readout_row(
-            demo_build, grain, action, channel, "all"
-        )
-        assert n_contacted >= 30 and n_holdout >= 30, (grain, action, channel)
-        assert lower <= truth <= upper, (grain, action, channel, truth, lift, lower, upper)
-        if truth == 0:
-            assert not significant and not recommended and p_adj > 0.05, (grain, action, channel, lift, p_adj)
-    for grain in ("user", "account"):
-        cells = [key for key in true_lift if key[0] == grain]
-        best = max(cells, key=lambda key: true_lift[key][0] / true_lift[key][1])
-        assert _readout_row(demo_build, *best, "all")[6] is True, best
-
-
 def test_campaign_readout_adjusts_and_respects_consent(demo_build):
     rows = demo_build.query(
         "select count(*), sum(case when is_lift_significant then 1 else 0 end), "
