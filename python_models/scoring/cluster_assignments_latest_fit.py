@@ -1,4 +1,5 @@
-"""Daily cluster assignments: the latest registered clustering fit assigns the current and previous week.
+"""Daily cluster assignments: the latest registered clustering fit assigns the current and previous week
+and the scoring rubric's retention cohort week (engagement.ml.scoring.ASSIGNED_WEEK_ROLES).
 
 No refit (the weekly cadence fits, cluster_model_outputs -> ml_model_registry). Before any weekly run the
 registry does not exist: the current week's rows then say ``no_fit`` (see engagement.ml.scoring).

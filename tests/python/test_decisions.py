@@ -133,6 +133,12 @@ def test_rubric_ranks_every_scored_segment_with_intervals(demo_build):
         "(retention_rate_lower <= retention_rate and retention_rate <= retention_rate_upper)"
     )
     assert outside == 0
+    # clusters are measured too: the daily scorer assigns the cohort week, so their past members have outcomes
+    clusters_with_cohort, measured = demo_build.query(
+        "select count(*), count(retention_rate) from marts.segment_scoring_rubric "
+        "where segment_type = 'cluster' and cohort_members > 0"
+    )[0]
+    assert clusters_with_cohort >= 2 and measured == clusters_with_cohort
     # lifecycle x tier partitions the members: their retention pooled is the all-member baseline
     pooled, baseline = demo_build.query(
         "select sum(retention_rate * cohort_members) / sum(cohort_members), max(baseline_retention_rate) "

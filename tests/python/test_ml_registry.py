@@ -119,7 +119,8 @@ def test_daily_scores_with_the_registered_fit_equal_to_the_weekly_fit(weekly_the
     # the rows scored are exactly the weekly fit's out-of-sample score rows (after its training window)
     assert project.scalar("select count(*) from ml.churn_model_outputs where split = 'score'") == compared[0]
 
-    # clusters: every daily assignment equals the weekly fit's assignment of the same user and week
+    # clusters: every daily assignment (current, previous and the rubric's cohort week) equals the weekly
+    # fit's assignment of the same user and week
     clusters = project.query(
         """
         select
@@ -127,13 +128,17 @@ def test_daily_scores_with_the_registered_fit_equal_to_the_weekly_fit(weekly_the
             count(weekly.user_id),
             count(case when daily.cluster_id = weekly.cluster_id
                 and daily.cluster_archetype = weekly.cluster_archetype
-                and abs(daily.distance_to_centroid - weekly.distance_to_centroid) <= 1e-9 then 1 end)
+                and abs(daily.distance_to_centroid - weekly.distance_to_centroid) <= 1e-9 then 1 end),
+            count(distinct daily.week_role)
         from ml.cluster_assignments_latest_fit as daily
-        left join marts.user_clusters as weekly
-            on daily.user_id = weekly.user_id and daily.week_start = weekly.week_start
+        left join ml.cluster_model_outputs as weekly
+            on weekly.output_name = 'assignments'
+            and daily.user_id = weekly.user_id
+            and daily.week_role = weekly.week_role
+            and daily.week_start = cast(weekly.week_start as date)
         """
     )[0]
-    assert clusters[0] > 0 and clusters[0] == clusters[1] == clusters[2], clusters
+    assert clusters[0] > 0 and clusters[0] == clusters[1] == clusters[2] and clusters[3] == 3, clusters
 
     # segment_membership carries the ML columns with the fit that made them
     membership = project.query(

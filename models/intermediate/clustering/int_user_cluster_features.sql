@@ -1,7 +1,9 @@
 {#- One row per recently active user per clustering week: the behavioural features the user clusters are
     fit on. Weeks (week_role): current = the as-of week (the fit), previous = the week before (assigned by
     the same model, so a user's cluster change shows), baseline = var('cluster_outcome_horizon_weeks')
-    weeks earlier (its later outcomes give each cluster's business impact). Recently active = signed up
+    weeks earlier (its later outcomes give each cluster's business impact), cohort = the
+    segment_thresholds seed's retention_horizon_weeks earlier (when over one week: the cohort whose
+    retention and expansion segment_scoring_rubric measures, clusters included). Recently active = signed up
     by the week and at least one active day in the 4 weeks up to it. Counts are log-scaled (ln(1 + x)); every feature is read as
     of the week's end (observed_until_at), never later. -#}
 
@@ -9,6 +11,10 @@ with
 
 build_context as (
     select * from {{ ref('int_build_context') }}
+),
+
+segment_thresholds as (
+    select * from {{ ref('segment_thresholds') }}
 ),
 
 user_weeks as (
@@ -39,6 +45,16 @@ feature_weeks as (
         cast({{ dbt.dateadd('week', -var('cluster_outcome_horizon_weeks'), 'as_of_week_start') }} as date)
             as week_start,
     from build_context
+    union all
+    select
+        'cohort' as week_role,
+        cast(
+            {{ dbt.dateadd('week', '-segment_thresholds.retention_horizon_weeks', 'build_context.as_of_week_start') }}
+            as date
+        ) as week_start,
+    from build_context
+    cross join segment_thresholds
+    where segment_thresholds.retention_horizon_weeks > 1
 ),
 
 user_windows as (

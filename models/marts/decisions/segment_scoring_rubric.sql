@@ -1,8 +1,8 @@
 {#- One row per segment of the as-of week at user grain, of two segment types: lifecycle_x_tier (lifecycle
     segment x engagement tier) and cluster (behavioural archetype of user_clusters). Reach (members, share,
     accounts), relevance (retention and account expansion of the segment's members retention_horizon_weeks
-    before the as-of week, against all members then, with Wilson intervals at var experiment_ci_z;
-    null for clusters, which are fit on the as-of week only), monetization (MRR share, ARPA, NRR over the
+    before the as-of week, against all members then, with Wilson intervals at var experiment_ci_z; a
+    cluster's cohort is the users the latest fit assigns to it in that week), monetization (MRR share, ARPA, NRR over the
     horizon) and the composite score: the segment_rubric_weights seed's weighted mean of the percentile
     ranks of reach share, retention lift, expansion lift and MRR share within the segment type, over the
     dimensions that have a value; ranked within the segment type (segments under rubric_min_members are

@@ -11,8 +11,9 @@ table by ``output_name``.
   score rows also carry the snapshots' labels so back-test rows can be judged.
 - :func:`cluster_outputs`: :func:`engagement.ml.clustering.fit_clusters` on the users of the
   ``current`` week, then the same fitted model assigns the ``previous`` week (so a user's cluster change
-  is visible, with the features that moved most) and the ``baseline`` week (whose later outcomes measure
-  each cluster's business impact), without refitting.
+  is visible, with the features that moved most), the ``baseline`` week (whose later outcomes measure
+  each cluster's business impact) and the ``cohort`` week (the segment scoring rubric's retention cohort),
+  without refitting.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from engagement.ml.clustering import (
 )
 from engagement.ml.config import ChurnConfig, ClusterConfig
 
-WEEK_ROLES: tuple[str, ...] = ("current", "previous", "baseline")
+WEEK_ROLES: tuple[str, ...] = ("current", "previous", "baseline", "cohort")
 N_MOVED_FEATURES = 3
 
 #: the ``fit`` row of each stacked table: the registry entry of the fit (engagement.ml.registry);
@@ -386,7 +387,7 @@ def _cluster_outputs(
     result: ClusterResult = fit_clusters(current, feature_columns, config, previous_profiles)
     model = result.model
     assigned = {"current": result.assignments}
-    for role in ("previous", "baseline"):
+    for role in WEEK_ROLES[1:]:
         assigned[role] = (
             assign_clusters(model, by_role[role]) if model is not None else result.assignments.iloc[0:0]
         )
@@ -408,7 +409,7 @@ def _cluster_outputs(
         tracked = tracked.merge(moved[moved["user_id"].isin(changed_users)], on="user_id", how="left")
 
     assignment_rows = [tracked.assign(week_role="current", week_start=weeks["current"])]
-    for role in ("previous", "baseline"):
+    for role in WEEK_ROLES[1:]:
         assignment_rows.append(assigned[role].assign(week_role=role, week_start=weeks[role]))
     assignments = pd.concat([frame.astype(object) for frame in assignment_rows], ignore_index=True)
 

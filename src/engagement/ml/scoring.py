@@ -58,7 +58,9 @@ CLUSTER_ASSIGNMENTS_SCHEMA = pa.schema(
     ]
 )
 
-ASSIGNED_WEEK_ROLES: tuple[str, ...] = ("current", "previous")
+ASSIGNED_WEEK_ROLES: tuple[str, ...] = ("current", "previous", "cohort")
+"""The weeks the daily scorer assigns: the as-of week, the week before (cluster changes) and the rubric's
+retention cohort (segment_scoring_rubric measures each cluster's later retention and expansion)."""
 
 
 def registry_exists(session: Any, schema: str, table: str) -> bool:
@@ -166,7 +168,7 @@ def churn_scores(snapshots: pd.DataFrame, registry_frame: pd.DataFrame | None) -
 
 
 def cluster_assignments(features: pd.DataFrame, registry_frame: pd.DataFrame | None) -> pa.Table:
-    """Assign the ``current`` and ``previous`` week users with the latest succeeded clustering fit."""
+    """Assign the users of the ``ASSIGNED_WEEK_ROLES`` weeks with the latest succeeded clustering fit."""
     fit = registry.latest_succeeded(registry_frame, registry.CLUSTER_MODEL)
     parts = []
     for role in ASSIGNED_WEEK_ROLES:
