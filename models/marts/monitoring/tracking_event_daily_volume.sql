@@ -2,7 +2,8 @@
     the feature_catalog seed laid over it) per day, from the feed's first received day to the as-of date:
     the event's volume that day (identified users' events, by event day) against its trailing norm, the
     mean daily volume of the var('tracking_norm_days') days before. Zero-volume days are listed, so an
-    event that stops firing shows as a run of zeros against a positive norm. -#}
+    event that stops firing shows as a run of zeros against a positive norm. The volumes come from the
+    carried int_event_days_counted. -#}
 
 with
 
@@ -10,8 +11,8 @@ catalog as (
     select * from {{ ref('int_feature_catalog') }}
 ),
 
-user_event_days as (
-    select * from {{ ref('int_user_event_days_counted') }}
+event_day_volumes as (
+    select * from {{ ref('int_event_days_counted') }}
 ),
 
 feed_days as (
@@ -31,16 +32,13 @@ calendar_days as (
 
 daily as (
     select
-        user_event_days.event_name,
-        user_event_days.activity_date,
-        sum(user_event_days.event_count) as events,
-        count(distinct user_event_days.user_id) as users,
-    from user_event_days
+        event_day_volumes.event_name,
+        event_day_volumes.activity_date,
+        event_day_volumes.events,
+        event_day_volumes.users,
+    from event_day_volumes
     inner join calendar_days
-        on user_event_days.activity_date = calendar_days.activity_date
-    group by
-        user_event_days.event_name,
-        user_event_days.activity_date
+        on event_day_volumes.activity_date = calendar_days.activity_date
 ),
 
 event_days as (

@@ -5,7 +5,8 @@
     volume expected from the var('tracking_norm_days') days before them; then a status and a message.
     A milestone is reached through the same events as in int_user_milestones_reached: the catalogue's
     events marked with it, plus every key action for first_key_action and every value outcome for
-    first_value_outcome.
+    first_value_outcome. Only the window's user-event-days are read: who ever sent an event comes from the
+    carried int_user_events_seen, event volumes per day from the carried int_event_days_counted.
     Status: required_milestone_unreached (activation requires it and nobody, or at most
     var('tracking_required_min_reached_rate') of the window's active users, reached it while someone
     signed up in the window; or nobody ever reached it) fails the build (test
@@ -31,6 +32,14 @@ user_event_days as (
     select * from {{ ref('int_user_event_days_counted') }}
 ),
 
+user_events_seen as (
+    select * from {{ ref('int_user_events_seen') }}
+),
+
+event_day_volumes as (
+    select * from {{ ref('int_event_days_counted') }}
+),
+
 users as (
     select * from {{ ref('int_users_stitched') }}
 ),
@@ -49,27 +58,58 @@ windows as (
     from build_context
 ),
 
--- every event day up to the as-of date, with the windows it falls in
-event_days as (
+-- the window's user-event days
+window_event_days as (
     select
         user_event_days.user_id,
         user_event_days.event_name,
-        user_event_days.event_count,
-        user_event_days.activity_date,
-        user_event_days.activity_date >= windows.window_start_date as is_in_window,
-        user_event_days.activity_date >= windows.recent_start_date as is_recent,
-        user_event_days.activity_date >= windows.norm_start_date
-        and user_event_days.activity_date < windows.recent_start_date as is_in_norm_window,
     from user_event_days
     cross join windows
-    where user_event_days.activity_date <= windows.as_of_date
+    where
+        user_event_days.activity_date >= windows.window_start_date
+        and user_event_days.activity_date <= windows.as_of_date
+),
+
+-- who sent each event by the as-of date
+seen_by_as_of as (
+    select
+        user_events_seen.user_id,
+        user_events_seen.event_name,
+    from user_events_seen
+    cross join windows
+    where user_events_seen.first_activity_date <= windows.as_of_date
+),
+
+-- each event's daily volume up to the as-of date, with the windows the day falls in
+volume_days as (
+    select
+        event_day_volumes.event_name,
+        event_day_volumes.activity_date,
+        event_day_volumes.events,
+        event_day_volumes.activity_date >= windows.recent_start_date as is_recent,
+        event_day_volumes.activity_date >= windows.norm_start_date
+        and event_day_volumes.activity_date < windows.recent_start_date as is_in_norm_window,
+    from event_day_volumes
+    cross join windows
+    where event_day_volumes.activity_date <= windows.as_of_date
+),
+
+window_population as (
+    select count(distinct window_event_days.user_id) as users_active_in_window,
+    from window_event_days
+),
+
+ever_population as (
+    select count(distinct seen_by_as_of.user_id) as users_active_ever,
+    from seen_by_as_of
 ),
 
 population as (
     select
-        count(distinct case when event_days.is_in_window then event_days.user_id end) as users_active_in_window,
-        count(distinct event_days.user_id) as users_active_ever,
-    from event_days
+        window_population.users_active_in_window,
+        ever_population.users_active_ever,
+    from window_population
+    cross join ever_population
 ),
 
 signups as (
@@ -127,21 +167,65 @@ signal_event_names as (
         signal_name
 ),
 
-reached as (
+reached_in_window as (
     select
         signal_events.signal_type,
         signal_events.signal_name,
-        count(distinct case when event_days.is_in_window then event_days.user_id end) as users_reached_in_window,
-        count(distinct event_days.user_id) as users_reached_ever,
-        max(event_days.activity_date) as last_event_date,
-        sum(case when event_days.is_recent then event_days.event_count else 0 end) as events_recent,
-        sum(case when event_days.is_in_norm_window then event_days.event_count else 0 end) as events_norm_window,
+        count(distinct window_event_days.user_id) as users_reached_in_window,
     from signal_events
-    inner join event_days
-        on signal_events.event_name = event_days.event_name
+    inner join window_event_days
+        on signal_events.event_name = window_event_days.event_name
     group by
         signal_events.signal_type,
         signal_events.signal_name
+),
+
+reached_ever as (
+    select
+        signal_events.signal_type,
+        signal_events.signal_name,
+        count(distinct seen_by_as_of.user_id) as users_reached_ever,
+    from signal_events
+    inner join seen_by_as_of
+        on signal_events.event_name = seen_by_as_of.event_name
+    group by
+        signal_events.signal_type,
+        signal_events.signal_name
+),
+
+volumes as (
+    select
+        signal_events.signal_type,
+        signal_events.signal_name,
+        max(volume_days.activity_date) as last_event_date,
+        sum(case when volume_days.is_recent then volume_days.events else 0 end) as events_recent,
+        sum(case when volume_days.is_in_norm_window then volume_days.events else 0 end) as events_norm_window,
+    from signal_events
+    inner join volume_days
+        on signal_events.event_name = volume_days.event_name
+    group by
+        signal_events.signal_type,
+        signal_events.signal_name
+),
+
+reached as (
+    select
+        volumes.signal_type,
+        volumes.signal_name,
+        coalesce(reached_in_window.users_reached_in_window, 0) as users_reached_in_window,
+        coalesce(reached_ever.users_reached_ever, 0) as users_reached_ever,
+        volumes.last_event_date,
+        volumes.events_recent,
+        volumes.events_norm_window,
+    from volumes
+    left join reached_in_window
+        on
+            volumes.signal_type = reached_in_window.signal_type
+            and volumes.signal_name = reached_in_window.signal_name
+    left join reached_ever
+        on
+            volumes.signal_type = reached_ever.signal_type
+            and volumes.signal_name = reached_ever.signal_name
 ),
 
 -- the signal's volume while it still fired: the tracking_norm_days up to its last event day
@@ -149,18 +233,18 @@ before_silence as (
     select
         reached.signal_type,
         reached.signal_name,
-        sum(event_days.event_count) as events_before_last_seen,
+        sum(volume_days.events) as events_before_last_seen,
     from reached
     inner join signal_events
         on
             reached.signal_type = signal_events.signal_type
             and reached.signal_name = signal_events.signal_name
-    inner join event_days
+    inner join volume_days
         on
-            signal_events.event_name = event_days.event_name
-            and reached.last_event_date >= event_days.activity_date
+            signal_events.event_name = volume_days.event_name
+            and reached.last_event_date >= volume_days.activity_date
             and {{ dbt.dateadd('day', -var('tracking_norm_days'), 'reached.last_event_date') }}
-            < event_days.activity_date
+            < volume_days.activity_date
     group by
         reached.signal_type,
         reached.signal_name
