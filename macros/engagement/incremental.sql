@@ -46,3 +46,15 @@
         else cast('1900-01-01' as date)
     end
 {%- endmacro %}
+
+{% macro drop_detail_before_retention() -%}
+    {#- Post-hook of the daily-detail models (user-event-days, user-days, event-days): with
+        var('event_retention_days') set, delete the rows dated more than that many days before the as-of
+        date; nothing otherwise. -#}
+    {%- if var('event_retention_days') -%}
+        delete from {{ this }} where activity_date < (
+            select {{ dbt.dateadd('day', -1 * var('event_retention_days'), 'as_of_date') }}
+            from {{ ref('int_build_context') }}
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -4,11 +4,7 @@
         unique_key=['event_name', 'activity_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=(
-            "{% if var('event_retention_days') %}delete from {{ this }} where activity_date < ("
-            "select {{ dbt.dateadd('day', -1 * var('event_retention_days'), 'as_of_date') }}"
-            " from {{ ref('int_build_context') }}){% endif %}"
-        ),
+        post_hook="{{ drop_detail_before_retention() }}",
     )
 }}
 {#- One row per event name and day: the identified users' events of that name that day and how many users

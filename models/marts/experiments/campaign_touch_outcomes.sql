@@ -67,9 +67,10 @@ account_consent as (
     group by account_id
 ),
 
+-- a touch with a user is the user's (grain user); one without is its account's (grain account)
 member_touches as (
     select
-        'user' as grain,
+        case when touches.user_id is null then 'account' else 'user' end as grain,
         touches.touch_id,
         touches.campaign_id,
         touches.action,
@@ -84,36 +85,18 @@ member_touches as (
         touches.clicked_at is not null as is_clicked,
         touches.unsubscribed_at is not null as is_unsubscribed,
         touches.unsubscribed_at,
-        coalesce(users.is_marketing_opt_in, false) as is_marketing_opt_in,
+        coalesce(
+            case
+                when touches.user_id is null then account_consent.is_marketing_opt_in
+                else users.is_marketing_opt_in
+            end,
+            false
+        ) as is_marketing_opt_in,
         playbook_actions.action is not null as is_playbook_action,
     from touches
-    inner join users
+    left join users
         on touches.user_id = users.user_id
-    left join playbook_actions
-        on touches.action = playbook_actions.action
-    cross join build_context
-    where touches.sent_at < build_context.as_of_cutoff_at
-    union all
-    select
-        'account' as grain,
-        touches.touch_id,
-        touches.campaign_id,
-        touches.action,
-        touches.channel,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        touches.account_id,
-        touches.is_holdout,
-        touches.sent_at,
-        touches.sent_date,
-        cast({{ dbt.date_trunc('week', 'touches.sent_date') }} as date) as send_week,
-        touches.opened_at is not null as is_opened,
-        touches.clicked_at is not null as is_clicked,
-        touches.unsubscribed_at is not null as is_unsubscribed,
-        touches.unsubscribed_at,
-        coalesce(account_consent.is_marketing_opt_in, false) as is_marketing_opt_in,
-        playbook_actions.action is not null as is_playbook_action,
-    from touches
-    inner join accounts
+    left join accounts
         on touches.account_id = accounts.account_id
     left join account_consent
         on touches.account_id = account_consent.account_id
@@ -121,8 +104,8 @@ member_touches as (
         on touches.action = playbook_actions.action
     cross join build_context
     where
-        touches.user_id is null
-        and touches.sent_at < build_context.as_of_cutoff_at
+        touches.sent_at < build_context.as_of_cutoff_at
+        and (users.user_id is not null or (touches.user_id is null and accounts.account_id is not null))
 ),
 
 -- the users whose key actions and activation count for a touch: its user, or every user of its account
