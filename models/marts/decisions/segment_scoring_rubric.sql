@@ -297,7 +297,8 @@ joined as (
         expansion.expanded_accounts,
         cast(expansion.expanded_accounts as double) / nullif(expansion.cohort_paying_accounts, 0) as expansion_rate,
         baseline.baseline_expansion_rate,
-        coalesce(reach.allocated_mrr_usd, 0) / nullif(grain_totals.total_mrr_usd, 0) as mrr_share_rate,
+        -- rounded: the allocated sum is a float sum whose last bits follow the scan order, and the share ranks
+        round(coalesce(reach.allocated_mrr_usd, 0) / nullif(grain_totals.total_mrr_usd, 0), 9) as mrr_share_rate,
         coalesce(reach.allocated_mrr_usd, 0) as allocated_mrr_usd,
         arpa.arpa_usd,
         expansion.nrr_over_horizon,
