@@ -74,7 +74,7 @@ def test_output_columns_and_profiles(planted: tuple[pd.DataFrame, np.ndarray, ob
     ]
     profiles = result.profiles
     assert profiles["cluster_id"].tolist() == [1, 2, 3]  # ordered by activity, most active first
-    assert profiles["cluster_archetype"].tolist() == ["power_user", "renewer", "dormant"]
+    assert profiles["cluster_archetype"].tolist() == ["heavy_broad_usage", "steady_usage", "idle_usage"]
     assert profiles["n_users"].sum() == len(users) and profiles["share"].sum() == pytest.approx(1.0)
     first = json.loads(profiles.loc[0, "centroid_json"])
     assert first["key_actions_log"] == pytest.approx(profiles.loc[0, "key_actions_log"])
@@ -114,7 +114,7 @@ def test_previous_profiles_keep_ids_and_names(planted: tuple[pd.DataFrame, np.nd
     # Only two previous clusters: the third new one gets a fresh id above the previous maximum.
     partial = fit_clusters(new_users, FEATURES, FAST, previous_profiles=previous.iloc[:2])
     ids = dict(zip(partial.profiles["cluster_archetype"], partial.profiles["cluster_id"], strict=True))
-    assert ids["champions"] == 7 and ids["regulars"] == 5 and ids["dormant"] == 8
+    assert ids["champions"] == 7 and ids["regulars"] == 5 and ids["idle_usage"] == 8
     assert "2 of 3 clusters matched" in partial.metrics.loc[partial.metrics["is_chosen"], "note"].iloc[0]
 
 

@@ -13,12 +13,14 @@ Pipeline:
    ``silhouette_sample`` rows. The best silhouette wins (ties: smaller k); every k tried is reported.
 4. Clusters are ordered by activity (mean z of the ``frequency``-role features, else the first kept
    feature; descending), then lexicographically by centroid, and numbered 1..k in that order.
-5. Each cluster is named from its centroid z-profile with a fixed vocabulary (first rule that holds,
-   ``t = archetype_z_threshold``): ``dormant`` (dormancy >= t, or without a dormancy feature frequency
-   <= -2t), ``power_user`` (frequency >= t and breadth >= t), ``explorer`` (breadth >= t, frequency < t),
-   ``early_adopter`` (time-to-value <= -t, i.e. fast, and |frequency| < t), ``declining``
-   (trend <= -t), ``casual`` (frequency <= -t), else ``renewer`` (steady moderate use). A role without
-   features counts as 0 (population mean). Repeated names get ``_2``, ``_3`` in cluster-id order.
+5. Each cluster is named from its centroid z-profile with a fixed vocabulary of its own (first rule that
+   holds, ``t = archetype_z_threshold``; no name is a lifecycle segment's or an engagement tier's, so a
+   cluster never reads as a rule-based segment with another meaning): ``idle_usage`` (dormancy >= t, or
+   without a dormancy feature frequency <= -2t), ``heavy_broad_usage`` (frequency >= t and breadth >= t),
+   ``broad_light_usage`` (breadth >= t, frequency < t), ``fast_start_usage`` (time-to-value <= -t, i.e.
+   fast, and |frequency| < t), ``fading_usage`` (trend <= -t), ``light_usage`` (frequency <= -t), else
+   ``steady_usage`` (steady moderate use). A role without features counts as 0 (population mean). Repeated
+   names get ``_2``, ``_3`` in cluster-id order.
 6. With ``previous_profiles``, new centroids are matched to the previous ones (Hungarian algorithm on
    Euclidean distance in the current standardised space); matched clusters keep the previous id and
    name, unmatched ones get new ids above the previous maximum and fresh (unique) names.
@@ -52,13 +54,13 @@ ID_COLUMN = "user_id"
 SINGLE_CLUSTER_ID = 0
 SINGLE_CLUSTER_NAME = "all_users"
 ARCHETYPES: tuple[str, ...] = (
-    "dormant",
-    "power_user",
-    "explorer",
-    "early_adopter",
-    "declining",
-    "casual",
-    "renewer",
+    "idle_usage",
+    "heavy_broad_usage",
+    "broad_light_usage",
+    "fast_start_usage",
+    "fading_usage",
+    "light_usage",
+    "steady_usage",
     SINGLE_CLUSTER_NAME,
 )
 ASSIGNMENT_COLUMNS: dict[str, str] = {
@@ -227,18 +229,18 @@ def _archetype(scores: dict[str, float], t: float) -> str:
     freq, breadth, trend, ttv = val("frequency"), val("breadth"), val("trend"), val("time_to_value")
     dormant = val("dormancy") >= t if not math.isnan(scores["dormancy"]) else freq <= -2 * t
     if dormant:
-        return "dormant"
+        return "idle_usage"
     if freq >= t and breadth >= t:
-        return "power_user"
+        return "heavy_broad_usage"
     if breadth >= t and freq < t:
-        return "explorer"
+        return "broad_light_usage"
     if ttv <= -t and abs(freq) < t:
-        return "early_adopter"
+        return "fast_start_usage"
     if trend <= -t:
-        return "declining"
+        return "fading_usage"
     if freq <= -t:
-        return "casual"
-    return "renewer"
+        return "light_usage"
+    return "steady_usage"
 
 
 def _unique_name(base: str, taken: set[str]) -> str:
