@@ -1,6 +1,8 @@
-{#- One row per account per prediction date: the churn and downgrade risk of every snapshot, from the
-    build's one churn fit (churn_model_outputs). The latest prediction date is the current score; older
-    dates are the back-test (split train/test, with their labels) and the not-yet-labelled recent dates. -#}
+{#- One row per account per prediction date, out of sample only: the churn and downgrade risk from the
+    build's one churn fit (churn_model_outputs). The latest prediction dates are the current scores (split
+    score, by the fit on every labelled snapshot); the held-out back-test dates (split test, with their
+    labels) were scored by the fit on the earlier dates. The training snapshots' in-sample scores (split
+    train) are never published: read as a back-test they would show an accuracy the model does not have. -#}
 
 with
 
@@ -26,7 +28,9 @@ scores as (
         is_downgraded_in_horizon,
         model_version,
     from churn_model_outputs
-    where output_name = 'scores'
+    where
+        output_name = 'scores'
+        and split <> 'train'
 )
 
 select * from scores
