@@ -1,5 +1,7 @@
 {#- The automation trigger feed: members that entered a lifecycle segment or changed engagement tier in
-    the as-of week, and accounts whose churn risk band changed, with the reason. -#}
+    the as-of week, and accounts whose churn risk band changed, with the reason. The previous values are
+    the week before's: membership is dense per member (user and account weeks are built on week spines),
+    so only those two weeks are read, not the members' whole history. -#}
 
 with
 
@@ -17,6 +19,8 @@ history as (
         lag(membership.engagement_tier) over member_history as previous_engagement_tier,
         lag(membership.risk_band) over member_history as previous_risk_band,
     from membership
+    inner join build_context
+        on membership.week_start >= {{ dbt.dateadd('day', -7, 'build_context.as_of_week_start') }}
     window member_history as (
         partition by membership.grain, membership.user_id, membership.account_id
         order by membership.week_start
