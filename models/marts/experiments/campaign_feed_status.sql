@@ -29,7 +29,10 @@ quarantine_counts as (
         sum(case when quarantine_reason = 'unknown_user' then 1 else 0 end) as unknown_user_rows,
         sum(case when quarantine_reason = 'unknown_account' then 1 else 0 end) as unknown_account_rows,
         sum(
-            case when quarantine_reason not in ('duplicate_touch_id', 'unknown_user', 'unknown_account') then 1 else 0 end
+            case
+                when quarantine_reason not in ('duplicate_touch_id', 'unknown_user', 'unknown_account') then 1
+                else 0
+            end
         ) as other_quarantined_rows,
     from quarantine
     where source_table = 'crm.campaign_touches'
