@@ -7,7 +7,8 @@ Reads the built DuckDB file (read-only) and the truth folder written by ``engage
 ``account_churn_events`` (account_id, churned_at, reactivated_at) and ``user_archetypes``
 (user_id, archetype).
 
-Churn (test split of ``churn_risk_scores``, rows with a known label): the model's ROC AUC, Brier, ECE and
+Churn (the walk-forward back-test rows of ``churn_risk_scores``, split ``backtest``, scored by the
+champion): the model's ROC AUC, Brier, ECE and
 lift at the top decile, against the *oracle*: the true probability of churning within the horizon,
 ``1 - prod(1 - p_week)`` over the truth weeks that start within ``horizon_days`` of the prediction date
 (a week without a probability - the account not at risk - counts as 0). The oracle's AUC on the same rows
@@ -147,7 +148,7 @@ def churn_evaluation(
 
     ``scores`` needs account_id, as_of_date, split, churn_probability, is_churned_in_horizon.
     """
-    test = scores[(scores["split"] == "test") & scores["is_churned_in_horizon"].notna()].copy()
+    test = scores[(scores["split"] == "backtest") & scores["is_churned_in_horizon"].notna()].copy()
     test = test[test["churn_probability"].notna()]
     y = test["is_churned_in_horizon"].astype(bool).to_numpy().astype(float)
     model = test["churn_probability"].astype(float).to_numpy()
@@ -365,7 +366,21 @@ def evaluate(frames: dict[str, pd.DataFrame | None], horizon_days: int = 90) -> 
     metrics = frames.get("churn_metrics")
     if metrics is not None:
         report["churn_model_metrics"] = metrics[
-            ["label", "model_name", "roc_auc", "brier", "ece", "lift_top_decile", "n_test", "n_test_positive"]
+            [
+                "evaluation",
+                "scope",
+                "label",
+                "model_name",
+                "is_champion",
+                "roc_auc",
+                "roc_auc_lower",
+                "roc_auc_upper",
+                "brier",
+                "ece",
+                "lift_top_decile",
+                "n_test",
+                "n_test_positive",
+            ]
         ].to_dict(orient="records")
     archetypes = frames.get("user_archetypes")
     cluster_metrics = frames.get("cluster_metrics")
@@ -461,7 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "churn" in report:
         churn = report["churn"]
         print(
-            "churn (test split): model AUC {model_auc} | oracle AUC {oracle_auc} | gap {auc_gap} | "
+            "churn (walk-forward back-test, champion): model AUC {model_auc} | oracle AUC {oracle_auc} | "
+            "gap {auc_gap} | "
             "now-cast oracle AUC {now_cast_oracle_auc} | "
             "Brier {model_brier} (oracle {oracle_brier}) | ECE {model_ece} (oracle {oracle_ece}) | "
             "lift@10% {model_lift_top_decile} (oracle {oracle_lift_top_decile}) | "

@@ -77,7 +77,7 @@ def test_churn_evaluation_perfect_model_and_oracle() -> None:
         {
             "account_id": ["a", "b", "c", "d", "e"],
             "as_of_date": [D] * 4 + [D + dt.timedelta(weeks=4)],
-            "split": ["test"] * 4 + ["score"],
+            "split": ["backtest"] * 4 + ["score"],
             "churn_probability": [0.9, 0.1, 0.8, 0.2, 0.5],
             "is_churned_in_horizon": pd.array([True, False, True, False, None], dtype="boolean"),
         }
@@ -165,8 +165,10 @@ def test_cli_on_a_tiny_duckdb(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         con.execute("create schema marts; create schema intermediate")
         con.execute(
             "create table marts.churn_risk_scores as select * from (values "
-            "('a', date '2025-03-03', 'test', 0.7, true), ('b', date '2025-03-03', 'test', 0.1, false), "
-            "('c', date '2025-03-03', 'test', 0.2, false), ('d', date '2025-03-03', 'test', 0.3, false)) "
+            "('a', date '2025-03-03', 'backtest', 0.7, true), "
+            "('b', date '2025-03-03', 'backtest', 0.1, false), "
+            "('c', date '2025-03-03', 'backtest', 0.2, false), "
+            "('d', date '2025-03-03', 'backtest', 0.3, false)) "
             "as t(account_id, as_of_date, split, churn_probability, is_churned_in_horizon)"
         )
         con.execute(

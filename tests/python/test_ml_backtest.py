@@ -101,7 +101,11 @@ def test_last_k_labelled_dates_scored_out_of_sample_only(snapshots, result):
     )
     assert result.scores["probability"].between(0, 1).all()
     imp = result.importance
-    assert len(imp) == len(scored) * len(MODEL_NAMES) * len(FEATURES)
+    # importance for the fits of the latest importance_dates back-test dates only
+    assert len(imp) == BACKTEST.importance_dates * len(MODEL_NAMES) * len(FEATURES)
+    assert sorted(imp["as_of_date"].unique()) == sorted(scored)[-BACKTEST.importance_dates :]
+    naive = imp[imp["model_name"] == "naive_rule"].set_index("feature")["importance_mean"]
+    assert (naive.drop("key_actions_trend") == 0.0).all()  # the naive rule reads one column
     main = (
         imp[imp["model_name"] == "gradient_boosting_calibrated"].groupby("feature")["importance_mean"].mean()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from engagement.ml import ChurnConfig, ClusterConfig, fit_churn_model, fit_clusters
+from engagement.ml.backtest import BacktestConfig
 from engagement.ml.clustering import ASSIGNMENT_COLUMNS, assign_clusters, moved_features, standardise
 from engagement.ml.config import churn_config_from_settings, cluster_config_from_settings
 from engagement.ml.outputs import (
@@ -228,6 +230,48 @@ def test_churn_outputs_stack_every_output_of_one_fit() -> None:
     assert (merged["split"] == "score").eq(merged["is_churned_in_horizon"].isna()).all()
     again = churn_outputs(snapshots, ["key_actions_trend", "seats"], config)
     assert again.equals(table)  # deterministic
+
+
+def test_churn_outputs_backtest_walk_forward_and_the_champion_scores() -> None:
+    """The build's churn fit: every candidate back-tested walk-forward, only out-of-sample rows with the
+    version of the fit that made them, and the champion (the simplest probability model when the
+    champion is the naive rank) publishes the current scores."""
+    snapshots = make_snapshots(n_accounts=120, n_dates=8)
+    features = ["key_actions_trend", "seats"]
+    config = ChurnConfig(hgb_max_iter=20)
+    backtest = BacktestConfig(n_dates=3, horizon_days=28, n_bootstrap=20, permutation_repeats=1)
+    frame = churn_outputs(snapshots, features, config, backtest=backtest).to_pandas()
+    metrics = frame[frame["output_name"] == "backtest_metrics"]
+    assert sorted(metrics["scope"].unique()) == ["2025-04-28", "2025-05-26", "2025-06-23", "pooled"]
+    assert len(metrics) == 4 * 3
+    champion = metrics.loc[metrics["is_champion"].astype(bool), "model_name"].unique()
+    scoring = metrics.loc[metrics["is_scoring_model"].astype(bool), "model_name"].unique()
+    assert len(champion) == 1 and len(scoring) == 1
+    assert scoring[0] == (champion[0] if champion[0] != "naive_rule" else "logistic_regression")
+    pooled = metrics[metrics["scope"] == "pooled"]
+    assert pooled["champion_reason"].str.endswith(f"scores published by {scoring[0]}").all()
+    per_date = metrics[metrics["scope"] != "pooled"]
+    # every fit saw only snapshots whose label window (28 days) had closed by its back-test date
+    closed = pd.to_datetime(per_date["train_end_date"]) + pd.Timedelta(days=28)
+    assert (closed <= pd.to_datetime(per_date["scope"])).all()
+    assert (per_date["roc_auc_lower"] <= per_date["roc_auc"]).all()
+
+    published = frame[frame["output_name"] == "backtest_scores"]
+    assert len(published) == 3 * 120 and published["is_churned_in_horizon"].notna().all()
+    assert (published["split"] == "backtest").all()
+    versions = per_date[per_date["model_name"] == scoring[0]].set_index("scope")["model_version"]
+    assert (published["model_version"] == published["as_of_date"].astype(str).map(versions)).all()
+    importance = frame[frame["output_name"] == "importance"]
+    assert len(importance) == 2 * 3 * len(features)  # the fits of the latest two dates
+
+    refit = fit_churn_model(snapshots, features, replace(config, scoring_model=scoring[0]))
+    scores = frame[(frame["output_name"] == "scores") & (frame["split"] == "score")]
+    expected = refit.scores[refit.scores["split"] == "score"]
+    np.testing.assert_array_equal(
+        scores["churn_probability"].to_numpy(), expected["churn_probability"].to_numpy()
+    )
+    again = churn_outputs(snapshots, features, config, backtest=backtest).to_pandas()
+    pd.testing.assert_frame_equal(frame, again)  # deterministic
 
 
 def test_churn_outputs_empty_snapshots() -> None:

@@ -120,6 +120,13 @@ def test_every_section_renders_from_the_demo_build(demo_report):
         assert width > 200 and height > 150, title
     for section in report.sections:
         assert section.charts or section.notes, f"{section.key} shows neither a chart nor why not"
+    # the churn section shows the walk-forward back-test (per date and pooled) and the champion's reason
+    churn = next(s for s in report.sections if any("walk-forward back-test" in t.title for t in s.tables))
+    backtest = next(t for t in churn.tables if "walk-forward back-test" in t.title)
+    scopes = {row[0].text for row in backtest.rows}
+    assert "pooled" in scopes and len(scopes) >= 3
+    assert sum(row[-1].text == "yes" for row in backtest.rows) == len(scopes)  # one champion per scope
+    assert any(note.startswith("Champion: best pooled roc_auc") for note in churn.notes)
 
 
 @pytest.mark.slow

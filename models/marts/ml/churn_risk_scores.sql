@@ -1,8 +1,9 @@
-{#- One row per account per prediction date, out of sample only: the churn and downgrade risk from the
-    build's one churn fit (churn_model_outputs). The latest prediction dates are the current scores (split
-    score, by the fit on every labelled snapshot); the held-out back-test dates (split test, with their
-    labels) were scored by the fit on the earlier dates. The training snapshots' in-sample scores (split
-    train) are never published: read as a back-test they would show an accuracy the model does not have. -#}
+{#- One row per account per prediction date, out of sample only, from the build's one churn fit
+    (churn_model_outputs) and its champion model: the latest prediction dates are the current scores
+    (split score, by the champion fit on every labelled snapshot); the walk-forward back-test dates (split
+    backtest, with their labels) were each scored by the champion fit only on snapshots whose label
+    window had closed by that date, and carry that fit's model_version. In-sample scores are never
+    published: read as a back-test they would show an accuracy the model does not have. -#}
 
 with
 
@@ -29,8 +30,8 @@ scores as (
         model_version,
     from churn_model_outputs
     where
-        output_name = 'scores'
-        and split <> 'train'
+        output_name = 'backtest_scores'
+        or output_name = 'scores' and split = 'score'
 )
 
 select * from scores

@@ -27,7 +27,7 @@ import hashlib
 import json
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -44,7 +44,7 @@ from engagement.ml.churn import (
     _predict,
     _validate,
 )
-from engagement.ml.config import ChurnConfig, round_features, thread_limit
+from engagement.ml.config import ChurnConfig, _setting, round_features, thread_limit
 from engagement.ml.metrics import as_float_array
 
 #: candidates from the simplest to the most complex (the champion rule prefers the left on overlap)
@@ -66,6 +66,8 @@ class BacktestConfig:
         n_bootstrap: bootstrap resamples per interval (0: no intervals).
         interval_level: central coverage of the intervals (0.9 = 5th to 95th percentile).
         permutation_repeats: shuffles per feature for permutation importance (0: not computed).
+        importance_dates: permutation importance is computed for the fits of the latest this many
+            back-test dates (the fits nearest the one that scores; each costs a prediction per feature).
         min_train_rows: a back-test date is skipped (with a note) when fewer closed training rows exist.
         random_state: seed of the bootstrap and the permutations.
     """
@@ -73,9 +75,10 @@ class BacktestConfig:
     n_dates: int = 6
     horizon_days: int = 90
     label: str = "churn"
-    n_bootstrap: int = 200
+    n_bootstrap: int = 100
     interval_level: float = 0.9
-    permutation_repeats: int = 2
+    permutation_repeats: int = 1
+    importance_dates: int = 2
     min_train_rows: int = 20
     random_state: int = 42
 
@@ -86,8 +89,8 @@ class BacktestConfig:
             raise ValueError(f"horizon_days must be >= 1, got {self.horizon_days}")
         if self.label not in LABEL_COLUMNS:
             raise ValueError(f"label must be one of {sorted(LABEL_COLUMNS)}, got {self.label!r}")
-        if self.n_bootstrap < 0 or self.permutation_repeats < 0:
-            raise ValueError("n_bootstrap and permutation_repeats must be >= 0")
+        if self.n_bootstrap < 0 or self.permutation_repeats < 0 or self.importance_dates < 0:
+            raise ValueError("n_bootstrap, permutation_repeats and importance_dates must be >= 0")
         if not 0.0 < self.interval_level < 1.0:
             raise ValueError(f"interval_level must be in (0, 1), got {self.interval_level}")
 
@@ -95,6 +98,22 @@ class BacktestConfig:
     def label_closed_days(self) -> int:
         """Days after a prediction date until its label window has closed."""
         return 7 * math.ceil(self.horizon_days / 7)
+
+
+def backtest_config_from_settings(settings: Mapping[str, object], random_state: int) -> BacktestConfig:
+    """A :class:`BacktestConfig` from the churn model's governed settings: ``backtest_dates`` (K),
+    ``horizon_days``, ``backtest_bootstrap``, ``permutation_repeats`` (absent or null: the default)."""
+    kwargs: dict[str, object] = {"random_state": random_state}
+    for key, field_name in (
+        ("backtest_dates", "n_dates"),
+        ("horizon_days", "horizon_days"),
+        ("backtest_bootstrap", "n_bootstrap"),
+        ("permutation_repeats", "permutation_repeats"),
+    ):
+        value = _setting(settings, key, int)
+        if value is not None:
+            kwargs[field_name] = value
+    return BacktestConfig(**kwargs)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -208,8 +227,16 @@ def backtest_dates(dates: pd.Series, known: np.ndarray, config: BacktestConfig) 
 
 
 def _permutation_importance(
-    model: object, x: np.ndarray, y: np.ndarray, features: Sequence[str], repeats: int, seed: int
+    model: object,
+    x: np.ndarray,
+    y: np.ndarray,
+    features: Sequence[str],
+    repeats: int,
+    seed: int,
+    only: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC drop per shuffled feature; with ``only`` the model reads that column alone (the naive
+    rule), so every other feature's drop is exactly 0 and is not computed."""
     base = roc_auc(y, _predict(model, x))  # type: ignore[arg-type]
     means = np.full(len(features), np.nan)
     stds = np.full(len(features), np.nan)
@@ -217,7 +244,9 @@ def _permutation_importance(
         return means, stds
     rng = np.random.default_rng(seed)
     work = x.copy()
-    for j in range(len(features)):
+    if only is not None:
+        means[:], stds[:] = 0.0, 0.0
+    for j in range(len(features)) if only is None else [only]:
         drops = []
         for _ in range(repeats):
             work[:, j] = x[rng.permutation(x.shape[0]), j]
@@ -309,8 +338,16 @@ def walk_forward(
                         "note": "; ".join(model.notes) or None,
                     }
                 )
+                if i < len(chosen) - backtest.importance_dates or backtest.permutation_repeats == 0:
+                    continue
                 means, stds = _permutation_importance(
-                    model, x[test], y[test], features, backtest.permutation_repeats, backtest.random_state + i
+                    model,
+                    x[test],
+                    y[test],
+                    features,
+                    backtest.permutation_repeats,
+                    backtest.random_state + i,
+                    naive_column if name == "naive_rule" else None,
                 )
                 importance_rows.extend(
                     {

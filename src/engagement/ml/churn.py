@@ -26,11 +26,13 @@ Determinism: rows are sorted by (as_of_date, account_id) and every feature is ro
 that precision do not change any output; every estimator is seeded (``config.random_state``) and the
 calibration folds are unshuffled; results do not depend on ``config.n_threads``.
 
-Scoring: ``train`` and ``test`` rows are scored by the train-only main model (test rows are thus never
-seen by the model that scores them; train scores are in-sample). ``score`` rows are scored by the main
-model refit on train + test when ``config.refit_on_all_labelled`` (default), else by the train-only one.
+Scoring: the published probabilities come from ``config.scoring_model`` (the main model by default; the
+build sets the walk-forward champion, see :mod:`engagement.ml.backtest`). ``train`` and ``test`` rows are
+scored by its train-only fit (test rows are thus never seen by the model that scores them; train scores
+are in-sample). ``score`` rows are scored by it refit on train + test when
+``config.refit_on_all_labelled`` (default), else by the train-only one.
 
-Drivers (churn main model): for each feature, the change in predicted probability when the row's value
+Drivers (the churn scoring model): for each feature, the change in predicted probability when the row's value
 is replaced by the median of the data that model was fit on; the top three by absolute effect, with
 direction (``raises_risk`` when the row's own value pushes the probability up). Features with no effect
 are not listed (the driver columns are then null). Drivers are computed for the ``test`` and ``score``
@@ -420,7 +422,7 @@ def _fit_logistic(x_train: np.ndarray, y_train: np.ndarray, config: ChurnConfig)
         ),
     )
     pipeline.fit(x_train, y_train.astype(int))
-    return _Fitted(lambda x: pipeline.predict_proba(x)[:, 1], None, [])
+    return _Fitted(lambda x: pipeline.predict_proba(x)[:, 1], None, [], pipeline)
 
 
 def _fit_main(x_train: np.ndarray, y_train: np.ndarray, config: ChurnConfig) -> _Fitted:
@@ -479,6 +481,12 @@ def _fit_models(
             "logistic_regression": _fit_logistic(x_train, y_train, config),
             MAIN_MODEL: _fit_main(x_train, y_train, config),
         }
+
+
+_SCORING_FITTERS: dict[str, Callable[[np.ndarray, np.ndarray, ChurnConfig], _Fitted]] = {
+    MAIN_MODEL: _fit_main,
+    "logistic_regression": _fit_logistic,
+}
 
 
 def _predict(model: _Fitted, x: np.ndarray) -> np.ndarray:
@@ -674,16 +682,16 @@ def _fit_churn(snapshots: pd.DataFrame, features: list[str], config: ChurnConfig
             if table is not None:
                 tables.append(table)
 
-        # Main-model probabilities for every row.
+        # The scoring model's probabilities for every row (config.scoring_model, the champion).
         probability = np.full(len(frame), np.nan)
-        main = models.get(MAIN_MODEL)
+        main = models.get(config.scoring_model)
         score_rows = split == "score"
         score_model, score_fit_rows = main, train
         all_known = labelled_rows & ~np.isnan(y)
         if scored_by_refit and score_rows.any() and all_known.any():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                score_model = _fit_main(x[all_known], y[all_known], config)
+                score_model = _SCORING_FITTERS[config.scoring_model](x[all_known], y[all_known], config)
             score_fit_rows = all_known
         if main is not None:
             probability[labelled_rows] = _predict(main, x[labelled_rows])

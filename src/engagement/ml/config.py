@@ -38,6 +38,8 @@ ROLES: tuple[str, ...] = ("trend", "time_to_value", "dormancy", "collaboration",
 #: value within that distance of a rounding midpoint (one in ~1e3 of them at worst, in practice none:
 #: upstream means are exact, see macro exact_avg).
 DEFAULT_FEATURE_DECIMALS = 9
+#: the churn candidates that publish calibrated probabilities (ChurnConfig.scoring_model)
+SCORING_MODELS: tuple[str, ...] = ("gradient_boosting_calibrated", "logistic_regression")
 
 
 def round_features(x: np.ndarray, decimals: int | None) -> np.ndarray:
@@ -94,6 +96,10 @@ class ChurnConfig:
             folds are unshuffled stratified folds of the rows sorted by date and account).
         feature_decimals: every feature is rounded to this many decimals before fitting and scoring
             (see :data:`DEFAULT_FEATURE_DECIMALS`); ``None`` keeps full float precision.
+        scoring_model: the candidate whose probabilities are published (the scores, the risk bands, the
+            drivers and the persisted scoring model): ``gradient_boosting_calibrated`` or
+            ``logistic_regression``. The build sets it to the walk-forward champion
+            (:func:`engagement.ml.outputs.churn_outputs`); the naive rule is a rank, never a scorer.
     """
 
     test_dates: int | None = None
@@ -119,9 +125,14 @@ class ChurnConfig:
     n_threads: int | None = None
     random_state: int = 42
     feature_decimals: int | None = DEFAULT_FEATURE_DECIMALS
+    scoring_model: str = "gradient_boosting_calibrated"
 
     def __post_init__(self) -> None:
         _check_decimals(self.feature_decimals)
+        if self.scoring_model not in SCORING_MODELS:
+            raise ValueError(
+                f"scoring_model must be one of {list(SCORING_MODELS)}, got {self.scoring_model!r}"
+            )
         if self.test_dates is not None and self.test_dates < 1:
             raise ValueError(f"test_dates must be >= 1 or None, got {self.test_dates}")
         if not 0.0 < self.test_fraction < 1.0:

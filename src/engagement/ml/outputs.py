@@ -23,14 +23,23 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from engagement.ml import registry
-from engagement.ml.churn import LABEL_COLUMNS, ChurnResult, fit_churn_model
+from engagement.ml.backtest import (
+    METRICS,
+    POOLED,
+    BacktestConfig,
+    WalkForwardResult,
+    backtest_metrics,
+    choose_champion,
+    walk_forward,
+)
+from engagement.ml.churn import LABEL_COLUMNS, MAIN_MODEL, ChurnResult, _risk_band, fit_churn_model
 from engagement.ml.clustering import (
     ClusterResult,
     assign_clusters,
@@ -38,7 +47,7 @@ from engagement.ml.clustering import (
     moved_features,
     period_stability,
 )
-from engagement.ml.config import ChurnConfig, ClusterConfig
+from engagement.ml.config import SCORING_MODELS, ChurnConfig, ClusterConfig
 
 WEEK_ROLES: tuple[str, ...] = ("current", "previous", "baseline", "cohort")
 N_MOVED_FEATURES = 3
@@ -100,6 +109,16 @@ CHURN_OUTPUT_SCHEMA = pa.schema(
         ("psi", pa.float64()),
         ("is_alert", pa.bool_()),
         ("n_score", pa.int64()),
+        # backtest_metrics (the walk-forward back-test, engagement.ml.backtest; shares the metric columns)
+        ("scope", pa.string()),
+        *[(f"{metric}_{side}", pa.float64()) for metric in METRICS for side in ("lower", "upper")],
+        ("n_train_positive", pa.int64()),
+        ("is_champion", pa.bool_()),
+        ("is_scoring_model", pa.bool_()),
+        ("champion_reason", pa.string()),
+        # importance (permutation importance per walk-forward fit; feature shared with drift)
+        ("importance_mean", pa.float64()),
+        ("importance_std", pa.float64()),
         # fit (the registry row)
         *FIT_FIELDS,
     ]
@@ -214,12 +233,97 @@ def failed_fit_table(
 # --------------------------------------------------------------------------- churn
 
 
+@dataclass(frozen=True)
+class ChurnEvidence:
+    """The walk-forward back-test of a build's churn fit and the champion it chose.
+
+    ``scoring_model`` is the candidate whose probabilities the build publishes: the champion, or, when
+    the champion is the naive rule (a rank, not a probability), the simplest probability model; the main
+    model when no back-test date was possible. ``reason`` says which, in words.
+    """
+
+    walk_forward: WalkForwardResult
+    metrics: pd.DataFrame
+    champion: str | None
+    scoring_model: str
+    reason: str
+
+
+def churn_evidence(
+    snapshots: pd.DataFrame, feature_columns: Sequence[str], config: ChurnConfig, backtest: BacktestConfig
+) -> ChurnEvidence:
+    """Walk-forward back-test every candidate, compute its metrics and choose the champion (issue 14)."""
+    result = walk_forward(snapshots, feature_columns, config, backtest)
+    metrics = backtest_metrics(result.scores, backtest, config.calibration_bins)
+    choice = choose_champion(metrics) if len(metrics) else {"champion": None, "reason": ""}
+    champion = choice["champion"]
+    notes = "; ".join(result.notes)
+    if champion is None:
+        scoring = MAIN_MODEL
+        reason = f"no walk-forward back-test ({notes or 'no labelled dates'})"
+    else:
+        scoring = str(champion) if champion in SCORING_MODELS else SCORING_MODELS[-1]
+        reason = str(choice["reason"]) + (f" ({notes})" if notes else "")
+        if scoring != champion:
+            reason += f"; {champion} is a rank, not a probability, so the simplest probability model scores"
+    reason += f"; scores published by {scoring}"
+    return ChurnEvidence(result, metrics, None if champion is None else str(champion), scoring, reason)
+
+
+def _evidence_parts(
+    snapshots: pd.DataFrame, evidence: ChurnEvidence, config: ChurnConfig, build_version: str
+) -> dict[str, pd.DataFrame]:
+    """The back-test as stacked parts: ``backtest_scores`` (the scoring model's out-of-sample rows, each
+    with the version of the fit that made it), ``backtest_metrics`` (per date and pooled, every
+    candidate, with the champion) and ``importance`` (permutation importance per fit)."""
+    wf = evidence.walk_forward
+    scores = wf.scores[wf.scores["model_name"] == evidence.scoring_model]
+    labels = snapshots[["account_id", "as_of_date", LABEL_COLUMNS["downgrade"]]].assign(
+        account_id=lambda f: f["account_id"].astype(str),
+        _date=lambda f: pd.to_datetime(f["as_of_date"]).dt.normalize(),
+    )
+    probability = scores["probability"].to_numpy(dtype=float)
+    scores = scores.assign(
+        split="backtest",
+        churn_probability=probability,
+        risk_band=_risk_band(probability, config),
+        is_churned_in_horizon=scores["label"].astype(bool),
+        _date=pd.to_datetime(scores["as_of_date"]).dt.normalize(),
+    ).merge(labels.drop(columns="as_of_date"), on=["account_id", "_date"], how="left", validate="one_to_one")
+    scores = scores.drop(columns=["_date", "label", "probability", "model_name"])
+
+    metrics = evidence.metrics.rename(columns={"n_rows": "n_test", "n_positive": "n_test_positive"})
+    if len(metrics):
+        dates = pd.to_datetime(metrics["scope"].where(metrics["scope"] != POOLED), errors="coerce")
+        first, last = dates.min(), dates.max()
+        metrics = metrics.assign(
+            label="churn",
+            test_start_date=dates.where(dates.notna(), first),
+            test_end_date=dates.where(dates.notna(), last),
+            is_champion=metrics["model_name"] == evidence.champion,
+            is_scoring_model=metrics["model_name"] == evidence.scoring_model,
+            champion_reason=np.where(metrics["scope"] == POOLED, evidence.reason, None),
+            model_version=metrics["model_version"].where(metrics["scope"] != POOLED, build_version),
+        )
+        if len(wf.fits):
+            fits = wf.fits.assign(scope=lambda f: f["as_of_date"].astype(str)).drop(columns="as_of_date")
+            fits = fits.drop(columns="model_version")
+            metrics = metrics.merge(fits, on=["scope", "model_name"], how="left")
+    return {"backtest_scores": scores, "backtest_metrics": metrics, "importance": wf.importance}
+
+
 def churn_outputs_table(
-    snapshots: pd.DataFrame, result: ChurnResult, fit: pd.DataFrame | None = None
+    snapshots: pd.DataFrame,
+    result: ChurnResult,
+    fit: pd.DataFrame | None = None,
+    evidence: ChurnEvidence | None = None,
+    config: ChurnConfig | None = None,
 ) -> pa.Table:
     """Stack a churn fit's outputs (``scores`` with the snapshots' labels, ``metrics``, ``calibration``,
-    ``drift`` and, when given, the registry row ``fit``) into one table of :data:`CHURN_OUTPUT_SCHEMA`;
-    every row carries the model_version."""
+    ``drift``, with ``evidence`` the back-test parts of :func:`_evidence_parts` and, when given, the
+    registry row ``fit``) into one table of :data:`CHURN_OUTPUT_SCHEMA`. Every row carries a
+    model_version: the back-test rows that of the walk-forward fit that made them, the others the
+    build's fit."""
     labels = snapshots[["account_id", "as_of_date", *LABEL_COLUMNS.values()]].assign(
         account_id=lambda f: f["account_id"].astype(str),
         _date=lambda f: pd.to_datetime(f["as_of_date"]).dt.normalize(),
@@ -228,17 +332,17 @@ def churn_outputs_table(
     scores = scores.merge(
         labels.drop(columns="as_of_date"), on=["account_id", "_date"], how="left", validate="one_to_one"
     ).drop(columns="_date")
-    stacked = _stack(
-        {
-            "scores": scores,
-            "metrics": result.metrics,
-            "calibration": result.calibration,
-            "drift": result.drift,
-            "fit": fit if fit is not None else pd.DataFrame(),
-        }
-    )
-    stacked["model_version"] = result.model_version
-    return to_arrow(stacked, CHURN_OUTPUT_SCHEMA)
+    parts = {
+        "scores": scores,
+        "metrics": result.metrics,
+        "calibration": result.calibration,
+        "drift": result.drift,
+        "fit": fit if fit is not None else pd.DataFrame(),
+    }
+    parts = {name: part.assign(model_version=result.model_version) for name, part in parts.items()}
+    if evidence is not None:
+        parts.update(_evidence_parts(snapshots, evidence, config or ChurnConfig(), result.model_version))
+    return to_arrow(_stack(parts), CHURN_OUTPUT_SCHEMA)
 
 
 def churn_outputs(
@@ -248,17 +352,25 @@ def churn_outputs(
     fitted_at: object = None,
     settings: Mapping[str, object] | None = None,
     forced_failure: object = None,
+    backtest: BacktestConfig | None = None,
 ) -> pa.Table:
     """Fit the churn models once and return every output stacked (see :func:`churn_outputs_table`).
 
-    With ``fitted_at`` (the build's as-of date) the table also holds the fit's registry row (output
-    ``fit``, the scoring models serialised by :func:`engagement.ml.registry.dump_churn_model`). A fit that
-    raises does not raise here: the table is then that one ``fit`` row with status ``failed`` and the
-    error (``forced_failure``, var ``ml_force_fit_failure``, is the test hook that makes the fit raise).
+    With ``backtest`` the candidates are first back-tested walk-forward (:func:`churn_evidence`) and the
+    champion's probabilities are the ones published (``ChurnConfig.scoring_model``). With ``fitted_at``
+    (the build's as-of date) the table also holds the fit's registry row (output ``fit``, the scoring
+    models serialised by :func:`engagement.ml.registry.dump_churn_model`). A fit that raises does not
+    raise here: the table is then that one ``fit`` row with status ``failed`` and the error
+    (``forced_failure``, var ``ml_force_fit_failure``, is the test hook that makes the fit raise).
     """
     settings = dict(settings or {})
+    config = config or ChurnConfig()
     try:
         registry.check_forced_failure(registry.CHURN_MODEL, forced_failure)
+        evidence = None
+        if backtest is not None:
+            evidence = churn_evidence(snapshots, feature_columns, config, backtest)
+            config = replace(config, scoring_model=evidence.scoring_model)
         result = fit_churn_model(snapshots, feature_columns, config)
         fit = None
         if fitted_at is not None and result.scoring is not None:
@@ -272,7 +384,7 @@ def churn_outputs(
                 "churn-skops-v1",
                 registry.dump_churn_model(result.scoring),
             )
-        return churn_outputs_table(snapshots, result, fit)
+        return churn_outputs_table(snapshots, result, fit, evidence, config)
     except Exception as error:  # noqa: BLE001 - recorded in the registry row, never raised (issue 12 item 3)
         if fitted_at is None:
             raise

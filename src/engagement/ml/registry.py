@@ -75,6 +75,8 @@ CHURN_TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn._loss.loss.HalfBinomialLoss",
     "sklearn._loss.link.LogitLink",
     "sklearn._loss.link.Interval",
+    # the logistic regression champion (engagement.ml.config.SCORING_MODELS)
+    "numpy.dtype",
 )
 
 #: a test hook (var ``ml_force_fit_failure``): models named in it raise this inside their fit

@@ -410,12 +410,13 @@ def _churn(marts: Marts, context: Context, section: Section) -> None:
     main_model = MAIN_CHURN_MODEL
     if marts.has("marts.churn_model_metrics"):
         marts.read.add("marts.churn_model_metrics")
-        metrics = marts.df("select * from marts.churn_model_metrics order by label, model_name")
-        calibrated = metrics.iloc[0:0]
-        if {"label", "model_name", "calibration_method"} <= set(metrics.columns):
-            calibrated = metrics[(metrics["label"] == "churn") & metrics["calibration_method"].notna()]
-        if not calibrated.empty:
-            main_model = str(calibrated["model_name"].iloc[0])
+        every = marts.df("select * from marts.churn_model_metrics order by label, model_name, scope")
+        backtest = every[every["evaluation"] == "walk_forward"]
+        metrics = every[every["evaluation"] == "holdout"]
+        scoring = backtest[backtest["is_scoring_model"].astype(bool)]
+        if not scoring.empty:
+            main_model = str(scoring["model_name"].iloc[0])
+        _churn_backtest(backtest, section)
     if calibration["n_rows"].sum() > 0:
         section.charts.append(
             charts.calibration_curve(
@@ -432,7 +433,7 @@ def _churn(marts: Marts, context: Context, section: Section) -> None:
         with test as (
             select account_id, as_of_date, churn_probability, is_churned_in_horizon
             from marts.churn_risk_scores
-            where split = 'test' and churn_probability is not null and is_churned_in_horizon is not null
+            where split = 'backtest' and churn_probability is not null and is_churned_in_horizon is not null
         ),
         ranked as (
             select *, ntile(10) over (order by churn_probability desc, account_id, as_of_date) as decile
@@ -454,12 +455,12 @@ def _churn(marts: Marts, context: Context, section: Section) -> None:
         section.charts.append(
             charts.lift_chart(
                 deciles,
-                "Churn model lift by risk decile (held-out snapshots)",
+                "Churn model lift by risk decile (walk-forward back-test, out of sample)",
                 readings.lift_reading(deciles),
             )
         )
     else:
-        section.notes.append("No held-out account churned: the lift chart needs at least one.")
+        section.notes.append("No back-tested account churned: the lift chart needs at least one.")
     if metrics is not None and not metrics.empty:
         section.tables.append(
             Table(
@@ -488,6 +489,48 @@ def _churn(marts: Marts, context: Context, section: Section) -> None:
                 ],
             )
         )
+
+
+def _churn_backtest(backtest: pd.DataFrame, section: Section) -> None:
+    """The walk-forward back-test per date and pooled, every candidate, and the champion choice."""
+    if backtest.empty:
+        section.notes.append("No walk-forward back-test date had closed training labels: no champion.")
+        return
+
+    def interval(row: object, name: str) -> str:
+        value, low, high = (getattr(row, name), getattr(row, f"{name}_lower"), getattr(row, f"{name}_upper"))
+        if pd.isna(low):
+            return readings.number(value)
+        return f"{readings.number(value)} [{readings.number(low)}, {readings.number(high)}]"
+
+    order = {"pooled": "0"}
+    rows = backtest.sort_values(
+        ["scope", "model_name"], key=lambda c: c.map(lambda v: order.get(v, "1" + str(v)))
+    )
+    section.tables.append(
+        Table(
+            "Churn candidates, walk-forward back-test (out of sample; 90% bootstrap intervals)",
+            ["prediction date", "model", "ROC AUC", "PR AUC", "Brier", "ECE", "top-decile lift",
+             "rows (positive)", "champion"],
+            [
+                [
+                    Cell(str(row.scope)),
+                    Cell(label(row.model_name)),
+                    Cell(interval(row, "roc_auc"), "num"),
+                    Cell(interval(row, "pr_auc"), "num"),
+                    Cell(readings.number(row.brier), "num"),
+                    Cell(readings.number(row.ece), "num"),
+                    Cell(readings.number(row.lift_top_decile), "num"),
+                    Cell(f"{int(row.n_test):,} ({int(row.n_test_positive):,})", "num"),
+                    Cell("yes" if row.is_champion else ""),
+                ]
+                for row in rows.itertuples(index=False)
+            ],
+        )
+    )
+    reasons = backtest["champion_reason"].dropna()
+    if not reasons.empty:
+        section.notes.append(f"Champion: {reasons.iloc[0]}.")
 
 
 def _clusters(marts: Marts, context: Context, section: Section) -> None:
@@ -1015,9 +1058,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
     ),
     SectionSpec(
         "churn",
-        "Churn model: calibration and lift",
-        "The churn model judged on the held-out (latest labelled) account snapshots: are its probabilities "
-        "right (calibration) and does it rank churners first (lift)?",
+        "Churn model: back-test, champion, calibration and lift",
+        "The churn candidates back-tested walk-forward (each prediction date scored by fits that only saw "
+        "labels closed by then), the champion that publishes the scores, and the scoring model judged on "
+        "held-out account snapshots: are its probabilities right (calibration) and does it rank churners "
+        "first (lift)?",
         ("marts.churn_calibration", "marts.churn_risk_scores"),
         _churn,
     ),
