@@ -270,6 +270,18 @@ def churn_evidence(
     return ChurnEvidence(result, metrics, None if champion is None else str(champion), scoring, reason)
 
 
+def _with_labels(scores: pd.DataFrame, snapshots: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``scores`` (account_id, as_of_date, ...) with the snapshots' label ``columns`` of the same rows."""
+    labels = snapshots[["account_id", "as_of_date", *columns]].assign(
+        account_id=lambda f: f["account_id"].astype(str),
+        _date=lambda f: pd.to_datetime(f["as_of_date"]).dt.normalize(),
+    )
+    keyed = scores.assign(_date=pd.to_datetime(scores["as_of_date"]).dt.normalize())
+    return keyed.merge(
+        labels.drop(columns="as_of_date"), on=["account_id", "_date"], how="left", validate="one_to_one"
+    ).drop(columns="_date")
+
+
 def _evidence_parts(
     snapshots: pd.DataFrame, evidence: ChurnEvidence, config: ChurnConfig, build_version: str
 ) -> dict[str, pd.DataFrame]:
@@ -278,19 +290,14 @@ def _evidence_parts(
     candidate, with the champion) and ``importance`` (permutation importance per fit)."""
     wf = evidence.walk_forward
     scores = wf.scores[wf.scores["model_name"] == evidence.scoring_model]
-    labels = snapshots[["account_id", "as_of_date", LABEL_COLUMNS["downgrade"]]].assign(
-        account_id=lambda f: f["account_id"].astype(str),
-        _date=lambda f: pd.to_datetime(f["as_of_date"]).dt.normalize(),
-    )
     probability = scores["probability"].to_numpy(dtype=float)
     scores = scores.assign(
         split="backtest",
         churn_probability=probability,
         risk_band=_risk_band(probability, config),
         is_churned_in_horizon=scores["label"].astype(bool),
-        _date=pd.to_datetime(scores["as_of_date"]).dt.normalize(),
-    ).merge(labels.drop(columns="as_of_date"), on=["account_id", "_date"], how="left", validate="one_to_one")
-    scores = scores.drop(columns=["_date", "label", "probability", "model_name"])
+    ).drop(columns=["label", "probability", "model_name"])
+    scores = _with_labels(scores, snapshots, [LABEL_COLUMNS["downgrade"]])
 
     metrics = evidence.metrics.rename(columns={"n_rows": "n_test", "n_positive": "n_test_positive"})
     if len(metrics):
@@ -324,14 +331,7 @@ def churn_outputs_table(
     registry row ``fit``) into one table of :data:`CHURN_OUTPUT_SCHEMA`. Every row carries a
     model_version: the back-test rows that of the walk-forward fit that made them, the others the
     build's fit."""
-    labels = snapshots[["account_id", "as_of_date", *LABEL_COLUMNS.values()]].assign(
-        account_id=lambda f: f["account_id"].astype(str),
-        _date=lambda f: pd.to_datetime(f["as_of_date"]).dt.normalize(),
-    )
-    scores = result.scores.assign(_date=pd.to_datetime(result.scores["as_of_date"]).dt.normalize())
-    scores = scores.merge(
-        labels.drop(columns="as_of_date"), on=["account_id", "_date"], how="left", validate="one_to_one"
-    ).drop(columns="_date")
+    scores = _with_labels(result.scores, snapshots, list(LABEL_COLUMNS.values()))
     parts = {
         "scores": scores,
         "metrics": result.metrics,

@@ -503,10 +503,8 @@ def _churn_backtest(backtest: pd.DataFrame, section: Section) -> None:
             return readings.number(value)
         return f"{readings.number(value)} [{readings.number(low)}, {readings.number(high)}]"
 
-    order = {"pooled": "0"}
-    rows = backtest.sort_values(
-        ["scope", "model_name"], key=lambda c: c.map(lambda v: order.get(v, "1" + str(v)))
-    )
+    pooled = backtest["scope"] == "pooled"
+    rows = pd.concat([backtest[pooled], backtest[~pooled]])  # read sorted by scope and model
     section.tables.append(
         Table(
             "Churn candidates, walk-forward back-test (out of sample; 90% bootstrap intervals)",
